@@ -1,0 +1,185 @@
+//! JSON encoding that matches Go's `encoding/json`, which the reference uses.
+//!
+//! Differences from serde_json's default output, all visible to clients that
+//! compare bytes:
+//! - `<`, `>` and `&` are written as `\u003c`, `\u003e`, `\u0026`;
+//! - U+2028 and U+2029 are written as `\u2028` and `\u2029`;
+//! - control characters other than `\n`, `\r`, `\t` are written as `\u00XX`
+//!   (Go 1.19 has no `\b` or `\f` short forms);
+//! - U+FFFD is written as `\ufffd`: Go replaces every byte of invalid UTF-8 with
+//!   that escape, and values in this project keep their raw bytes, rendered by
+//!   [`lossy`] into U+FFFD before encoding. (A value holding a genuine U+FFFD is
+//!   therefore also written as the escape: the same JSON string, other bytes.)
+//!
+//! U+007F and all other non-ASCII characters are written raw, as Go does.
+
+use serde::Serialize;
+use serde_json::ser::{CharEscape, Formatter};
+use std::borrow::Cow;
+use std::io;
+
+/// A serde_json formatter that escapes strings the way Go does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GoFormatter;
+
+impl Formatter for GoFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let bytes = fragment.as_bytes();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            let escape: Option<(&[u8], usize)> = match bytes[i] {
+                b'<' => Some((b"\\u003c", 1)),
+                b'>' => Some((b"\\u003e", 1)),
+                b'&' => Some((b"\\u0026", 1)),
+                0xE2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+                    Some(0xA8) => Some((b"\\u2028", 3)),
+                    Some(0xA9) => Some((b"\\u2029", 3)),
+                    _ => None,
+                },
+                0xEF if bytes.get(i + 1) == Some(&0xBF) && bytes.get(i + 2) == Some(&0xBD) => {
+                    Some((b"\\ufffd", 3))
+                }
+                _ => None,
+            };
+            match escape {
+                Some((text, len)) => {
+                    writer.write_all(&bytes[start..i])?;
+                    writer.write_all(text)?;
+                    i += len;
+                    start = i;
+                }
+                None => i += 1,
+            }
+        }
+        writer.write_all(&bytes[start..])
+    }
+
+    fn write_char_escape<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        char_escape: CharEscape,
+    ) -> io::Result<()> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let control = |b: u8| {
+            [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(b >> 4) as usize],
+                HEX[(b & 0xF) as usize],
+            ]
+        };
+        match char_escape {
+            CharEscape::Quote => writer.write_all(b"\\\""),
+            CharEscape::ReverseSolidus => writer.write_all(b"\\\\"),
+            CharEscape::Solidus => writer.write_all(b"/"),
+            CharEscape::LineFeed => writer.write_all(b"\\n"),
+            CharEscape::CarriageReturn => writer.write_all(b"\\r"),
+            CharEscape::Tab => writer.write_all(b"\\t"),
+            CharEscape::Backspace => writer.write_all(&control(0x08)),
+            CharEscape::FormFeed => writer.write_all(&control(0x0C)),
+            CharEscape::AsciiControl(b) => writer.write_all(&control(b)),
+        }
+    }
+}
+
+/// Appends `value` encoded as Go would encode it (no trailing newline).
+pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let mut ser = serde_json::Serializer::with_formatter(out, GoFormatter);
+    value
+        .serialize(&mut ser)
+        .expect("wire types always serialize");
+}
+
+/// `value` encoded as Go would encode it (no trailing newline).
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    write(&mut out, value);
+    out
+}
+
+/// `value` encoded as Go's `json.Encoder` writes it: followed by `\n`.
+pub fn to_vec_line<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = to_vec(value);
+    out.push(b'\n');
+    out
+}
+
+/// Decodes bytes as Go renders a string holding them: every byte that does not
+/// start a valid UTF-8 sequence becomes one U+FFFD (Go advances one byte per
+/// invalid byte, where `String::from_utf8_lossy` may merge several).
+pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => {
+            let mut out = String::with_capacity(bytes.len() + 8);
+            let mut rest = bytes;
+            loop {
+                match std::str::from_utf8(rest) {
+                    Ok(s) => {
+                        out.push_str(s);
+                        break;
+                    }
+                    Err(e) => {
+                        let (valid, after) = rest.split_at(e.valid_up_to());
+                        out.push_str(std::str::from_utf8(valid).expect("checked prefix"));
+                        let bad = e.error_len().unwrap_or(after.len());
+                        for _ in 0..bad {
+                            out.push('\u{FFFD}');
+                        }
+                        rest = &after[bad..];
+                    }
+                }
+            }
+            Cow::Owned(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> String {
+        String::from_utf8(to_vec(v)).unwrap()
+    }
+
+    #[test]
+    fn html_characters_are_escaped() {
+        assert_eq!(s("a\"b\\c<>&/"), r#""a\"b\\c\u003c\u003e\u0026/""#);
+    }
+
+    #[test]
+    fn control_characters_like_go() {
+        assert_eq!(s("tab\there\u{1}"), r#""tab\there\u0001""#);
+        assert_eq!(s("line1\nline2\n"), r#""line1\nline2\n""#);
+        assert_eq!(s("\r\u{8}\u{c}\u{1b}"), r#""\r\u0008\u000c\u001b""#);
+        assert_eq!(s("del\u{7f}"), "\"del\u{7f}\"");
+    }
+
+    #[test]
+    fn unicode_is_raw_except_line_separators() {
+        assert_eq!(s("héllo ☃ 日本語 😀"), "\"héllo ☃ 日本語 😀\"");
+        assert_eq!(s("a\u{2028}b\u{2029}c"), r#""a\u2028b\u2029c""#);
+    }
+
+    #[test]
+    fn invalid_utf8_becomes_escaped_replacement_per_byte() {
+        assert_eq!(s(&lossy(b"\xff\xfe")), r#""\ufffd\ufffd""#);
+        // A truncated three-byte sequence is two invalid bytes in Go.
+        assert_eq!(lossy(b"a\xe2\x98b"), "a\u{FFFD}\u{FFFD}b");
+        assert_eq!(lossy(b"end\xe2\x98"), "end\u{FFFD}\u{FFFD}");
+        assert_eq!(lossy(b"ok"), "ok");
+    }
+
+    #[test]
+    fn line_encoding_ends_with_newline() {
+        assert_eq!(to_vec_line(&1u8), b"1\n");
+    }
+}

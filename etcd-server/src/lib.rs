@@ -1,0 +1,13 @@
+//! The etcd v2 server.
+//!
+//! - [`store`]: the v2 key space as a pure, deterministic state machine: the tree
+//!   of keys and directories, the global index, TTLs, the event history and the
+//!   store counters. Every member applies the same commands to its own copy.
+//! - [`watch`]: this member's watchers, fed by the store's applied events.
+//! - [`error`]: the store's error type (code, cause, index).
+
+pub mod error;
+pub mod store;
+pub mod watch;
+
+pub use error::Error;
