@@ -41,6 +41,12 @@ use node::Node;
 use std::sync::Arc;
 use ttl::TtlIndex;
 
+/// The clock of unit tests (2026-11-21T05:10:00Z).
+#[cfg(test)]
+pub(crate) fn testkit_now() -> i64 {
+    testkit::T0
+}
+
 /// Where user keys live (`/v2/keys/foo` is `/1/foo`).
 pub const KEYS_PREFIX: &str = "/1";
 /// Where membership and cluster-version records live.

@@ -88,7 +88,7 @@ pub(super) fn restore(bytes: &[u8]) -> Result<Store, SnapshotError> {
     let mut history = History::with_capacity(capacity);
     for _ in 0..count {
         let action = action_from(r.byte()?)?;
-        let refresh = r.byte()? != 0;
+        let refresh = r.flag()?;
         let node = read_view(&mut r, 0)?;
         let prev_node = match r.byte()? {
             0 => None,
@@ -265,11 +265,7 @@ fn read_view(r: &mut Reader, depth: usize) -> Result<NodeView, SnapshotError> {
     }
     let key = r.str()?.to_owned();
     let value = read_opt_str(r)?;
-    let dir = match r.byte()? {
-        0 => false,
-        1 => true,
-        _ => return Err(SnapshotError::Corrupt("dir flag")),
-    };
+    let dir = r.flag()?;
     let expiration = read_opt_str(r)?;
     let ttl = r.int()?;
     let modified_index = r.uint()?;
@@ -330,6 +326,14 @@ impl<'a> Reader<'a> {
 
     fn byte(&mut self) -> Result<u8, SnapshotError> {
         Ok(self.take(1)?[0])
+    }
+
+    fn flag(&mut self) -> Result<bool, SnapshotError> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(SnapshotError::Corrupt("flag")),
+        }
     }
 
     fn uint(&mut self) -> Result<u64, SnapshotError> {

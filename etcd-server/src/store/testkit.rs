@@ -6,7 +6,7 @@
 //! table); parameter validation (2xx errors) is the HTTP layer's and is not
 //! modelled here beyond what the store needs.
 
-use super::{Command, Event, NoWatchers, Sink, Store, KEYS_PREFIX};
+use super::{Command, Event, NoWatchers, Store, KEYS_PREFIX};
 use crate::error::Error;
 use etcd_client::json;
 use etcd_client::time::NANOS_PER_SEC;
@@ -91,14 +91,6 @@ impl Harness {
 
     pub fn apply(&mut self, cmd: Command) -> Result<Option<Arc<Event>>, Error> {
         self.store.apply(&cmd, self.now, &mut NoWatchers)
-    }
-
-    pub fn apply_with(
-        &mut self,
-        cmd: Command,
-        sink: &mut dyn Sink,
-    ) -> Result<Option<Arc<Event>>, Error> {
-        self.store.apply(&cmd, self.now, sink)
     }
 
     /// Runs an expiry sweep at the current time.
