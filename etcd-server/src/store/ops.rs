@@ -90,22 +90,18 @@ impl Store {
         sink: &mut dyn Sink,
     ) -> Result<Arc<Event>, Error> {
         let path = path::clean(path);
-        let (prev, value) = match self.lookup(&path) {
-            Ok(node) => {
-                let value = if refresh {
-                    node.value().to_vec()
-                } else {
-                    value.to_vec()
-                };
-                (Some(view::load(node, &path, false, false, now)), value)
-            }
-            Err(e) if e.code == ErrorCode::KEY_NOT_FOUND && !refresh => (None, value.to_vec()),
+        // The previous node is recorded by `create_node` when it replaces a
+        // file (a directory is refused there), so nothing is rendered for a
+        // write that fails.
+        let value = match self.lookup(&path) {
+            Ok(node) if refresh => node.value().to_vec(),
+            Ok(_) => value.to_vec(),
+            Err(e) if e.code == ErrorCode::KEY_NOT_FOUND && !refresh => value.to_vec(),
             Err(e) => return self.fail(Counter::SetsFail, e),
         };
         let expire = expiry_for_create(now, ttl);
         match self.create_node(&path, dir, &value, false, true, expire, Action::Set, now) {
             Ok(mut event) => {
-                event.prev_node = prev;
                 event.refresh = refresh;
                 self.stats.inc(Counter::SetsSuccess);
                 Ok(self.commit(event, sink))

@@ -340,6 +340,9 @@ impl<'a> Reader<'a> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
+            if shift == 63 && b > 1 {
+                return Err(SnapshotError::Corrupt("varint overflows 64 bits"));
+            }
             v |= u64::from(b & 0x7F) << shift;
             if b & 0x80 == 0 {
                 return Ok(v);

@@ -79,7 +79,7 @@ fn run(store: &mut Store, now: &mut i64, ops: &[Op]) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // 256 cases by default; PROPTEST_CASES=N runs more.
 
     #[test]
     fn same_commands_give_identical_stores(ops in prop::collection::vec(op(), 0..80)) {
