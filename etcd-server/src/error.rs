@@ -43,6 +43,72 @@ impl Error {
     }
 }
 
+/// The keys API's parameter errors (checked before anything reaches the
+/// store), with the reference's exact causes; all carry index 0
+/// (spec keys-api.md §4.4).
+impl Error {
+    fn param(code: ErrorCode, cause: impl Into<String>) -> Self {
+        Error::new(code, cause, 0)
+    }
+
+    /// 201: `prevValue=` given empty.
+    pub fn prev_value_required() -> Self {
+        Error::param(
+            ErrorCode::PREV_VALUE_REQUIRED,
+            "\"prevValue\" cannot be empty",
+        )
+    }
+
+    /// 202: `ttl` is not an unsigned decimal.
+    pub fn ttl_nan() -> Self {
+        Error::param(ErrorCode::TTL_NAN, "invalid value for \"ttl\"")
+    }
+
+    /// 203: `prevIndex` or `waitIndex` is not an unsigned decimal.
+    pub fn index_nan(field: &str) -> Self {
+        Error::param(
+            ErrorCode::INDEX_NAN,
+            format!("invalid value for \"{field}\""),
+        )
+    }
+
+    /// 209: a bad boolean. The reference quotes the field name except for
+    /// `prevExist` and `refresh`.
+    pub fn invalid_bool(field: &str) -> Self {
+        let cause = match field {
+            "prevExist" | "refresh" => format!("invalid value for {field}"),
+            _ => format!("invalid value for \"{field}\""),
+        };
+        Error::param(ErrorCode::INVALID_FIELD, cause)
+    }
+
+    /// 209: `wait=true` on a method other than GET.
+    pub fn wait_only_with_get() -> Self {
+        Error::param(
+            ErrorCode::INVALID_FIELD,
+            "\"wait\" can only be used with GET requests",
+        )
+    }
+
+    /// 210: a form body over 10 MiB.
+    pub fn post_too_large() -> Self {
+        Error::param(ErrorCode::INVALID_FORM, "http: POST too large")
+    }
+
+    /// 211: `refresh=true` with a value.
+    pub fn refresh_with_value() -> Self {
+        Error::param(
+            ErrorCode::REFRESH_VALUE,
+            "A value was provided on a refresh",
+        )
+    }
+
+    /// 212: `refresh=true` without a TTL.
+    pub fn refresh_without_ttl() -> Self {
+        Error::param(ErrorCode::REFRESH_TTL_REQUIRED, "No TTL value set")
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -61,6 +127,60 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn json(e: &Error) -> String {
+        String::from_utf8(etcd_client::json::to_vec(&e.to_body("/1"))).unwrap()
+    }
+
+    #[test]
+    fn parameter_errors_match_the_reference() {
+        let cases = [
+            (
+                Error::prev_value_required(),
+                r#"{"errorCode":201,"message":"PrevValue is Required in POST form","cause":"\"prevValue\" cannot be empty","index":0}"#,
+            ),
+            (
+                Error::ttl_nan(),
+                r#"{"errorCode":202,"message":"The given TTL in POST form is not a number","cause":"invalid value for \"ttl\"","index":0}"#,
+            ),
+            (
+                Error::index_nan("waitIndex"),
+                r#"{"errorCode":203,"message":"The given index in POST form is not a number","cause":"invalid value for \"waitIndex\"","index":0}"#,
+            ),
+            (
+                Error::invalid_bool("recursive"),
+                r#"{"errorCode":209,"message":"Invalid field","cause":"invalid value for \"recursive\"","index":0}"#,
+            ),
+            (
+                Error::invalid_bool("prevExist"),
+                r#"{"errorCode":209,"message":"Invalid field","cause":"invalid value for prevExist","index":0}"#,
+            ),
+            (
+                Error::invalid_bool("refresh"),
+                r#"{"errorCode":209,"message":"Invalid field","cause":"invalid value for refresh","index":0}"#,
+            ),
+            (
+                Error::wait_only_with_get(),
+                r#"{"errorCode":209,"message":"Invalid field","cause":"\"wait\" can only be used with GET requests","index":0}"#,
+            ),
+            (
+                Error::post_too_large(),
+                r#"{"errorCode":210,"message":"Invalid POST form","cause":"http: POST too large","index":0}"#,
+            ),
+            (
+                Error::refresh_with_value(),
+                r#"{"errorCode":211,"message":"Value provided on refresh","cause":"A value was provided on a refresh","index":0}"#,
+            ),
+            (
+                Error::refresh_without_ttl(),
+                r#"{"errorCode":212,"message":"A TTL must be provided on refresh","cause":"No TTL value set","index":0}"#,
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(json(&err), want);
+            assert_eq!(err.http_status(), 400);
+        }
+    }
 
     #[test]
     fn body_trims_namespace_prefix() {
