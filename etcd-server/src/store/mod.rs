@@ -24,11 +24,13 @@ mod view;
 #[cfg(test)]
 mod testkit;
 #[cfg(test)]
+mod tests_delete;
+#[cfg(test)]
 mod tests_keys;
 #[cfg(test)]
 mod tests_model;
 #[cfg(test)]
-mod tests_watch;
+mod tests_ttl;
 
 pub use event::{trim_in_place, trim_node, Command, Event, NoWatchers, Sink};
 pub use history::{History, HISTORY_CAPACITY};
