@@ -159,9 +159,12 @@ impl Store {
         match self.lookup(&path) {
             Ok(node) => {
                 self.stats.inc(Counter::GetsSuccess);
-                let mut event = Event::new(Action::Get, &path, node.modified, node.created);
-                event.node = view::load(node, &path, recursive, sorted, now);
-                Ok(event)
+                Ok(Event {
+                    action: Action::Get,
+                    node: view::load(node, &path, recursive, sorted, now),
+                    prev_node: None,
+                    refresh: false,
+                })
             }
             Err(e) => {
                 self.stats.inc(Counter::GetsFail);

@@ -10,6 +10,7 @@ use crate::error::Error;
 use etcd_client::json::lossy;
 use etcd_client::time::NANOS_PER_SEC;
 use etcd_client::{Action, ErrorCode};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Expirations before 2000-01-01 make a created node permanent (the reference
@@ -148,11 +149,11 @@ impl Store {
         let current = self.index;
         let next = current + 1;
         let path = if unique {
-            path::clean(&format!("{path}/{next:020}")).into_owned()
+            Cow::Owned(path::clean(&format!("{path}/{next:020}")).into_owned())
         } else {
-            path::clean(path).into_owned()
+            path::clean(path)
         };
-        if READ_ONLY.contains(&path.as_str()) {
+        if READ_ONLY.contains(&path.as_ref()) {
             return Err(self.read_only_error());
         }
         let (dir_path, name) = path::split(&path);
@@ -165,24 +166,29 @@ impl Store {
             }
         };
         let mut event = Event::new(action, &path, next, next);
-        let mut replaced_expire = 0;
-        if let Some(existing) = parent.get(name) {
-            if !replace {
-                return Err(Error::new(ErrorCode::NODE_EXIST, path.as_str(), current));
-            }
-            if existing.is_dir() {
-                return Err(Error::new(ErrorCode::NOT_FILE, path.as_str(), current));
-            }
-            event.prev_node = Some(view::repr(existing, &path, false, false, now));
-            replaced_expire = existing.expire;
-            parent.remove(name);
-        }
-        if dir {
+        let node = if dir {
             event.node.dir = true;
-            parent.insert(Node::dir(name, next, expire));
+            Node::dir(name, next, expire)
         } else {
             event.node.value = Some(lossy(value).into_owned());
-            parent.insert(Node::file(name, value, next, expire));
+            Node::file(name, value, next, expire)
+        };
+        let mut replaced_expire = 0;
+        match parent.get_mut(name) {
+            Some(existing) => {
+                if !replace {
+                    return Err(Error::new(ErrorCode::NODE_EXIST, path.as_ref(), current));
+                }
+                if existing.is_dir() {
+                    return Err(Error::new(ErrorCode::NOT_FILE, path.as_ref(), current));
+                }
+                event.prev_node = Some(view::repr(existing, &path, false, false, now));
+                replaced_expire = existing.expire;
+                *existing = node;
+            }
+            None => {
+                parent.insert(node);
+            }
         }
         self.ttl.remove(replaced_expire, &path);
         if expire != 0 {

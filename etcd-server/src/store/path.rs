@@ -29,17 +29,29 @@ pub fn clean(p: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether `p` is already in [`clean`] form.
+/// Whether `p` is already in [`clean`] form (one pass over the bytes).
 pub fn is_clean(p: &str) -> bool {
-    if p == "/" {
+    let b = p.as_bytes();
+    if b == b"/" {
         return true;
     }
-    if !p.starts_with('/') || p.ends_with('/') {
+    if b.first() != Some(&b'/') || b.last() == Some(&b'/') {
         return false;
     }
-    p[1..]
-        .split('/')
-        .all(|c| !c.is_empty() && c != "." && c != "..")
+    // Every component starts after a '/': refuse empty, "." and "..".
+    let mut i = 0;
+    while i < b.len() {
+        // b[i] == '/'
+        let rest = &b[i + 1..];
+        match rest {
+            [] | [b'/', ..] | [b'.'] | [b'.', b'/', ..] | [b'.', b'.'] | [b'.', b'.', b'/', ..] => {
+                return false
+            }
+            _ => {}
+        }
+        i += 1 + rest.iter().position(|&c| c == b'/').unwrap_or(rest.len());
+    }
+    true
 }
 
 /// The components of a clean path (none for the root).
@@ -104,6 +116,11 @@ mod tests {
             ("/1/foo", "/1/foo"),
             ("/.../x", "/.../x"),
             ("/a/.b", "/a/.b"),
+            ("/a/..b", "/a/..b"),
+            ("/a/b.", "/a/b."),
+            ("/.", "/"),
+            ("/..", "/"),
+            ("/a/.", "/a"),
         ];
         for (input, want) in cases {
             assert_eq!(clean(input), want, "clean({input:?})");
