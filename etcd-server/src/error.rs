@@ -5,10 +5,11 @@
 //! the store (or the HTTP layer, for parameter errors) fills in.
 
 use etcd_client::{ErrorBody, ErrorCode};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An etcd v2 error: `{"errorCode":..,"message":..,"cause":..,"index":..}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Error {
     pub code: ErrorCode,
     pub cause: String,

@@ -5,8 +5,11 @@
 //!   store counters. Every member applies the same commands to its own copy.
 //! - [`watch`]: this member's watchers, fed by the store's applied events.
 //! - [`error`]: the store's error type (code, cause, index).
+//! - [`raft`]: openraft's type configuration, the durable log and the state
+//!   machine over the store.
 
 pub mod error;
+pub mod raft;
 pub mod store;
 pub mod watch;
 

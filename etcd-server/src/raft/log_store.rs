@@ -1,0 +1,1 @@
+//! The durable raft log (being written).

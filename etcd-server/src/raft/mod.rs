@@ -1,0 +1,67 @@
+//! Raft, through openraft 0.9: the type configuration, the durable log
+//! ([`log_store`]) and the state machine over the v2 store ([`state_machine`]).
+//!
+//! Every other module names openraft's generic types through the aliases in
+//! [`typ`], so the generics are spelled out only here.
+
+use crate::error::Error;
+use crate::store::{Command, Event};
+use serde::{Deserialize, Serialize};
+use std::io::Cursor;
+use std::sync::Arc;
+
+pub mod log_store;
+pub mod state_machine;
+
+openraft::declare_raft_types!(
+    /// The raft type configuration of this server.
+    pub TypeConfig:
+        D = Request,
+        R = Response,
+        NodeId = u64,
+        Node = Member,
+        SnapshotData = Cursor<Vec<u8>>,
+);
+
+/// One replicated request: a store command and the proposer's clock (Unix
+/// nanoseconds), so every member computes the same expirations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    pub now: i64,
+    pub command: Command,
+}
+
+/// What applying one log entry produced: the store's event or error for a
+/// request; `None` for blank and membership entries and for `Expire`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response(pub Option<Result<Arc<Event>, Error>>);
+
+/// A member as raft knows it (the raft node type): what `/v2/members` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Empty until the member has started and published itself.
+    pub name: String,
+    pub peer_urls: Vec<String>,
+    /// Empty until the member has started and published itself.
+    pub client_urls: Vec<String>,
+}
+
+/// Aliases of openraft's generic types for this configuration.
+pub mod typ {
+    use super::TypeConfig;
+
+    pub type NodeId = u64;
+    pub type Raft = openraft::Raft<TypeConfig>;
+    pub type Entry = openraft::Entry<TypeConfig>;
+    pub type LogId = openraft::LogId<NodeId>;
+    pub type Vote = openraft::Vote<NodeId>;
+    pub type LogState = openraft::LogState<TypeConfig>;
+    pub type StorageError = openraft::StorageError<NodeId>;
+    pub type StoredMembership = openraft::StoredMembership<NodeId, super::Member>;
+    pub type Snapshot = openraft::Snapshot<TypeConfig>;
+    pub type SnapshotMeta = openraft::SnapshotMeta<NodeId, super::Member>;
+    pub type LogFlushed = openraft::storage::LogFlushed<TypeConfig>;
+    pub type RaftMetrics = openraft::RaftMetrics<NodeId, super::Member>;
+    pub type ClientWriteError = openraft::error::ClientWriteError<NodeId, super::Member>;
+    pub type RaftError<E = openraft::error::Infallible> = openraft::error::RaftError<NodeId, E>;
+}

@@ -1,0 +1,1 @@
+//! The raft state machine over the v2 store (being written).
