@@ -8,7 +8,12 @@
 //! - [`raft`]: openraft's type configuration, the durable log and the state
 //!   machine over the store.
 
+pub mod app;
+pub mod cluster;
 pub mod error;
+pub mod ids;
+pub mod logging;
+pub mod metrics;
 pub mod raft;
 pub mod store;
 pub mod watch;

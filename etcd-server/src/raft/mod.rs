@@ -11,6 +11,7 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 pub mod log_store;
+pub mod network;
 pub mod state_machine;
 
 openraft::declare_raft_types!(

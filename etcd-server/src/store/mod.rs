@@ -238,6 +238,36 @@ impl Store {
         event.map(Some)
     }
 
+    /// Whether a node exists at `path` (no counters change).
+    pub fn exists(&self, path: &str) -> bool {
+        self.lookup(&path::clean(path)).is_ok()
+    }
+
+    /// The raw value of the file at `path` (no counters change).
+    pub fn value(&self, path: &str) -> Option<Vec<u8>> {
+        match self.lookup(&path::clean(path)) {
+            Ok(node) if !node.is_dir() => Some(node.value().to_vec()),
+            _ => None,
+        }
+    }
+
+    /// The names of the children of the directory at `path`, sorted (none
+    /// when it is missing or a file; no counters change).
+    pub fn child_names(&self, path: &str) -> Vec<String> {
+        match self
+            .lookup(&path::clean(path))
+            .ok()
+            .and_then(|n| n.children())
+        {
+            Some(children) => children
+                .sorted()
+                .iter()
+                .map(|c| c.name().to_owned())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// Saves the whole state (tree, index, history, counters) as bytes; the
     /// same state always gives the same bytes.
     pub fn save(&self) -> Vec<u8> {

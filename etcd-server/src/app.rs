@@ -1,0 +1,170 @@
+//! What every request handler shares: the raft handle, the store, the watch
+//! hub, this member's identity and the metrics.
+
+use crate::metrics::Metrics;
+use crate::raft::typ;
+use crate::store::Store;
+use crate::watch::WatchHub;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub struct App {
+    pub raft: typ::Raft,
+    pub store: Arc<RwLock<Store>>,
+    pub hub: WatchHub,
+    pub member_id: u64,
+    pub cluster_id: u64,
+    pub name: String,
+    pub client_urls: Vec<String>,
+    pub peer_urls: Vec<String>,
+    /// When this process started (`startTime` of `/v2/stats/self`).
+    pub started: SystemTime,
+    /// How long a write or quorum read may wait for raft (the reference's
+    /// `5s + 2 × election timeout`).
+    pub request_timeout: Duration,
+    pub metrics: Metrics,
+    /// The leader this member last saw and since when (`leaderInfo`).
+    leader_seen: Mutex<Option<(u64, SystemTime)>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("member_id", &crate::ids::hex(self.member_id))
+            .field("cluster_id", &crate::ids::hex(self.cluster_id))
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The current time as Unix nanoseconds (what commands carry as `now`).
+pub fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+impl App {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        raft: typ::Raft,
+        store: Arc<RwLock<Store>>,
+        hub: WatchHub,
+        member_id: u64,
+        cluster_id: u64,
+        name: String,
+        client_urls: Vec<String>,
+        peer_urls: Vec<String>,
+        request_timeout: Duration,
+    ) -> App {
+        App {
+            raft,
+            store,
+            hub,
+            member_id,
+            cluster_id,
+            name,
+            client_urls,
+            peer_urls,
+            started: SystemTime::now(),
+            request_timeout,
+            metrics: Metrics::new(),
+            leader_seen: Mutex::new(None),
+        }
+    }
+
+    /// The store, for reading. The lock is never held across an `.await`.
+    pub fn store(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `(X-Raft-Index, X-Raft-Term)`: the last applied raft index and the
+    /// current term.
+    pub fn raft_position(&self) -> (u64, u64) {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        (m.last_applied.map_or(0, |l| l.index), m.current_term)
+    }
+
+    /// The current leader, if any, and when this member first saw it lead.
+    pub fn leader(&self) -> Option<(u64, SystemTime)> {
+        let leader = self.raft.metrics().borrow().current_leader?;
+        let mut seen = self.leader_seen.lock().unwrap_or_else(|p| p.into_inner());
+        match *seen {
+            Some((id, since)) if id == leader => Some((id, since)),
+            _ => {
+                let now = SystemTime::now();
+                *seen = Some((leader, now));
+                Some((leader, now))
+            }
+        }
+    }
+
+    /// Whether this member leads.
+    pub fn is_leader(&self) -> bool {
+        self.raft.metrics().borrow().current_leader == Some(self.member_id)
+    }
+}
+
+/// Formats a duration as Go's `time.Duration.String` does (`15m23.158308817s`).
+pub fn go_duration(d: Duration) -> String {
+    let total = d.as_nanos();
+    if total == 0 {
+        return "0s".into();
+    }
+    if total < 1_000 {
+        return format!("{total}ns");
+    }
+    if total < 1_000_000 {
+        return format!("{}µs", trim_fraction(total, 1_000));
+    }
+    if total < 1_000_000_000 {
+        return format!("{}ms", trim_fraction(total, 1_000_000));
+    }
+    let secs = total / 1_000_000_000;
+    let nanos = total % 1_000_000_000;
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let sec = if nanos == 0 {
+        format!("{s}s")
+    } else {
+        let frac = format!("{nanos:09}");
+        format!("{s}.{}s", frac.trim_end_matches('0'))
+    };
+    match (h, m) {
+        (0, 0) => sec,
+        (0, m) => format!("{m}m{sec}"),
+        (h, m) => format!("{h}h{m}m{sec}"),
+    }
+}
+
+fn trim_fraction(total: u128, unit: u128) -> String {
+    let whole = total / unit;
+    let rest = total % unit;
+    if rest == 0 {
+        return whole.to_string();
+    }
+    let digits = unit.ilog10() as usize;
+    let frac = format!("{rest:0digits$}");
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_duration_strings() {
+        let cases = [
+            (Duration::ZERO, "0s"),
+            (Duration::from_nanos(12), "12ns"),
+            (Duration::from_nanos(1_500), "1.5µs"),
+            (Duration::from_millis(100), "100ms"),
+            (Duration::from_secs(1), "1s"),
+            (Duration::from_nanos(923_158_308_817), "15m23.158308817s"),
+            (Duration::from_secs(3 * 3600 + 7), "3h0m7s"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(go_duration(d), want);
+        }
+    }
+}
