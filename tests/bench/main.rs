@@ -1,6 +1,201 @@
-//! `etcd-bench`: load generator for any etcd v2 endpoint (being written).
+//! `etcd-bench`: load generator for any etcd v2 endpoint.
+//!
+//! Measures writes/s, reads/s, quorum reads/s and a 90/10 read/write mix,
+//! with latency percentiles, at several connection counts, against one or
+//! two loopback endpoints (run alternately, printed side by side). See
+//! `etcd-bench --help`.
 
-fn main() {
-    eprintln!("etcd-bench: not implemented yet");
-    std::process::exit(1);
+mod args;
+mod load;
+mod report;
+mod stats;
+mod target;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use args::{Args, Parsed, Stop};
+use load::Plan;
+use report::{CellResult, Ratio, Table};
+
+/// Concurrency used to pre-fill keys for the read workloads.
+const FILL_CONCURRENCY: usize = 64;
+
+fn main() -> ExitCode {
+    let args = match args::parse(std::env::args().skip(1)) {
+        Ok(Parsed::Run(a)) => *a,
+        Ok(Parsed::Help) => {
+            print!("{}", args::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("etcd-bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        builder.worker_threads(n);
+    }
+    let rt = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("etcd-bench: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = rt.block_on(run_capped(args));
+    // Do not wait for stragglers (e.g. requests cut off by the hard cap).
+    rt.shutdown_timeout(Duration::from_millis(200));
+    code
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    Complete,
+    Capped,
+}
+
+/// Runs everything under the hard cap: cells stop themselves at the
+/// deadline, and the whole run is abandoned shortly after it regardless.
+async fn run_capped(args: Args) -> ExitCode {
+    let deadline = Instant::now() + args.max_runtime;
+    // Cells stop issuing requests at the deadline; this only cuts off
+    // requests still hanging two seconds later.
+    let backstop = args.max_runtime + Duration::from_secs(2);
+    match tokio::time::timeout(backstop, run(&args, deadline)).await {
+        Ok(Ok(End::Complete)) => ExitCode::SUCCESS,
+        Ok(Ok(End::Capped)) | Err(_) => {
+            eprintln!(
+                "etcd-bench: stopped by the hard cap (--max-runtime {:?}); results above are partial",
+                args.max_runtime
+            );
+            ExitCode::from(3)
+        }
+        Ok(Err(e)) => {
+            eprintln!("etcd-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
+    for t in &args.targets {
+        load::preflight(&t.base, args.timeout)
+            .await
+            .map_err(|e| format!("{} ({}): {e}", t.label, t.base))?;
+    }
+    let plans: Vec<Arc<Plan>> = args
+        .targets
+        .iter()
+        .map(|t| {
+            Arc::new(Plan::new(
+                &t.base,
+                &args.prefix,
+                args.value_size,
+                args.keys,
+                args.timeout,
+            ))
+        })
+        .collect();
+
+    if args.workloads.iter().any(|w| w.needs_fill()) {
+        for (t, plan) in args.targets.iter().zip(&plans) {
+            let t0 = Instant::now();
+            let (ok, failed, first) = load::fill(plan.clone(), FILL_CONCURRENCY, deadline).await?;
+            eprintln!(
+                "etcd-bench: filled {ok} of {} keys under {} on {} in {:.1}s",
+                args.keys,
+                args.prefix,
+                t.label,
+                t0.elapsed().as_secs_f64()
+            );
+            if let Some(e) = first {
+                eprintln!("etcd-bench:   {failed} fill writes failed; first: {e}");
+            }
+            if Instant::now() >= deadline {
+                return Ok(End::Capped);
+            }
+            if ok == 0 {
+                return Err(format!("{}: no key could be written", t.label));
+            }
+        }
+    }
+
+    let table = Table::new(args.targets.iter().map(|t| t.label.as_str()));
+    if !args.json {
+        let per_cell = match args.stop {
+            Stop::Duration(d) => format!("{:?} per cell", d),
+            Stop::Requests(n) => format!("{n} requests per cell"),
+        };
+        println!(
+            "# etcd-bench: {} B values, {} keys under {}, {per_cell}; latencies of 2xx requests",
+            args.value_size, args.keys, args.prefix
+        );
+        println!("{}", table.header());
+    }
+
+    for &workload in &args.workloads {
+        for &conns in &args.connections {
+            let mut cells = Vec::with_capacity(args.targets.len());
+            let mut capped = false;
+            for (t, plan) in args.targets.iter().zip(&plans) {
+                let out =
+                    load::run_cell(plan.clone(), workload, conns, args.stop, deadline).await?;
+                if let Some(p) = &out.first_problem {
+                    eprintln!(
+                        "etcd-bench: {} {} x{conns}: {} non-2xx, {} errors; first: {p}",
+                        t.label,
+                        workload.name(),
+                        out.summary.non_2xx,
+                        out.summary.errors
+                    );
+                }
+                capped = out.truncated || Instant::now() >= deadline;
+                cells.push(CellResult {
+                    label: t.label.clone(),
+                    endpoint: t.base.clone(),
+                    workload,
+                    connections: conns,
+                    value_size: args.value_size,
+                    keys: args.keys,
+                    summary: out.summary,
+                    truncated: out.truncated,
+                });
+                if capped {
+                    break;
+                }
+            }
+            print_cells(args, &table, &cells);
+            if capped {
+                return Ok(End::Capped);
+            }
+        }
+    }
+    if args.targets.len() == 2 && !args.json {
+        println!(
+            "{}",
+            report::ratio_note(&args.targets[0].label, &args.targets[1].label)
+        );
+    }
+    Ok(End::Complete)
+}
+
+/// Prints the cells of one (workload, connections) pair; with two targets
+/// the first one's row carries the ratio to the second.
+fn print_cells(args: &Args, table: &Table, cells: &[CellResult]) {
+    let ratio = match cells {
+        [a, b] => Some(Ratio::of(&a.summary, &b.summary)),
+        _ => None,
+    };
+    for (i, c) in cells.iter().enumerate() {
+        let r = if i == 0 { ratio } else { None };
+        if args.json {
+            let other = cells.get(1).map(|b| b.label.as_str()).unwrap_or("");
+            println!("{}", report::json_line(c, r.map(|r| (r, other))));
+        } else {
+            println!("{}", table.row(c, r));
+        }
+    }
 }
