@@ -1,1 +1,555 @@
-//! The durable raft log (being written).
+//! The durable raft log and vote ([`LogStore`]), in segment files of the wal
+//! directory (format in `raft/wal.rs`, recovery in `raft/wal_recovery.rs`).
+//!
+//! Durability, as openraft's storage contract requires:
+//!
+//! - `append` writes all entries of the call, then one fdatasync covers them
+//!   (group commit); only then is openraft told they are flushed. They are
+//!   readable as soon as `append` returns.
+//! - `save_vote` and `purge` replace the `meta` file durably (temp file, fsync,
+//!   rename, directory fsync) before returning.
+//! - `truncate` cuts the segment files and fsyncs them (and the directory when
+//!   whole segments go) before returning.
+//! - `save_committed` is an optimisation written without fsync; it only ever
+//!   names entries that are already durable.
+//!
+//! An I/O error on a write poisons the store: every later write fails, so a
+//! write whose durability is unknown is never acknowledged (fail-stop).
+//!
+//! The entries themselves stay on disk; memory holds one small location per
+//! entry. Reads go to the files (usually the page cache).
+
+pub use super::log_reader::LogReader;
+use super::log_reader::READ_LIMIT;
+use super::typ::{Entry, LogId, LogState, StorageError, Vote};
+use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
+use super::wal_recovery;
+use super::TypeConfig;
+use openraft::storage::{LogFlushed, RaftLogStorage};
+use openraft::{ErrorSubject, ErrorVerb, OptionalSend, RaftLogReader};
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Debug;
+use std::fs::File;
+use std::io;
+use std::ops::RangeBounds;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// A new segment is started when the current one has reached this size.
+pub const SEGMENT_SIZE: u64 = 64 << 20;
+
+/// The durable raft log and vote. Open with [`LogStore::open`].
+#[derive(Debug)]
+pub struct LogStore {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+pub(super) struct Shared {
+    dir: PathBuf,
+    segment_size: u64,
+    state: RwLock<State>,
+    committed_file: Mutex<CommittedFile>,
+    /// Set by a failed write: the disk state is unknown, refuse all writes.
+    failed: AtomicBool,
+}
+
+#[derive(Debug)]
+pub(super) struct State {
+    /// By sequence number; the last one is the one appended to.
+    pub(super) segments: BTreeMap<u64, Segment>,
+    /// The index of `locs[0]` (or of the next entry when `locs` is empty).
+    pub(super) first_index: u64,
+    /// Where each live entry is, consecutive indexes from `first_index`.
+    pub(super) locs: VecDeque<Loc>,
+    /// What the `meta` file holds.
+    pub(super) meta: Meta,
+    pub(super) committed: Option<LogId>,
+}
+
+#[derive(Debug)]
+pub(super) struct Segment {
+    pub(super) path: PathBuf,
+    pub(super) file: Arc<File>,
+    pub(super) size: u64,
+    /// An upper bound of the indexes of the records in the file (`None` when
+    /// it holds none).
+    pub(super) last_index: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Loc {
+    pub(super) seg: u64,
+    pub(super) offset: u64,
+    pub(super) len: u32,
+    pub(super) log_id: LogId,
+}
+
+impl LogStore {
+    /// Opens (creating) the log in `wal_dir`, checking every record: a torn
+    /// tail is cut off (and logged), any other damage is an error naming the
+    /// file.
+    pub fn open(wal_dir: &Path) -> io::Result<LogStore> {
+        LogStore::open_with_segment_size(wal_dir, SEGMENT_SIZE)
+    }
+
+    /// [`LogStore::open`] with another segment size (tests use small ones).
+    pub fn open_with_segment_size(wal_dir: &Path, segment_size: u64) -> io::Result<LogStore> {
+        let dir = wal_dir.to_path_buf();
+        let rec = wal_recovery::recover(&dir)?;
+        let first_index = match rec.live.first() {
+            Some((_, r)) => r.log_id.index,
+            None => rec.meta.last_purged.map_or(0, |p| p.index + 1),
+        };
+        let locs: VecDeque<Loc> = rec
+            .live
+            .iter()
+            .map(|(seg, r)| Loc {
+                seg: *seg,
+                offset: r.offset,
+                len: r.len,
+                log_id: r.log_id,
+            })
+            .collect();
+        let segments = rec
+            .segments
+            .into_iter()
+            .map(|s| {
+                let seg = Segment {
+                    path: s.path,
+                    file: Arc::new(s.file),
+                    size: s.size,
+                    last_index: s.last_index,
+                };
+                (s.seq, seg)
+            })
+            .collect();
+        tracing::info!(
+            dir = %dir.display(),
+            entries = locs.len(),
+            first = first_index,
+            last_purged = ?rec.meta.last_purged,
+            "opened the raft log"
+        );
+        let state = State {
+            segments,
+            first_index,
+            locs,
+            meta: rec.meta,
+            committed: rec.committed,
+        };
+        Ok(LogStore {
+            shared: Arc::new(Shared {
+                dir,
+                segment_size,
+                state: RwLock::new(state),
+                committed_file: Mutex::new(rec.committed_file),
+                failed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// The wal directory.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+}
+
+impl State {
+    fn last_log_id(&self) -> Option<LogId> {
+        self.locs.back().map(|l| l.log_id).or(self.meta.last_purged)
+    }
+
+    fn active(&mut self) -> (u64, &mut Segment) {
+        let (seq, seg) = self
+            .segments
+            .iter_mut()
+            .next_back()
+            .expect("there is always a segment");
+        (*seq, seg)
+    }
+}
+
+impl Shared {
+    pub(super) fn read_state(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write_state(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn check_healthy(&self) -> io::Result<()> {
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(io::Error::other(
+                "the raft log had a write error earlier; refusing further writes",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Marks the store failed when `res` is an error.
+    fn poison_on_err<T>(&self, res: io::Result<T>) -> io::Result<T> {
+        if let Err(e) = &res {
+            tracing::error!(error = %e, dir = %self.dir.display(), "raft log write failed; the log refuses further writes");
+            self.failed.store(true, Ordering::SeqCst);
+        }
+        res
+    }
+
+    /// Writes `entries` as one batch and syncs it.
+    fn append(&self, entries: &[Entry]) -> io::Result<()> {
+        self.check_healthy()?;
+        // Entries at or before the purge point are already covered by a
+        // snapshot (openraft's test suite appends such entries); skip them.
+        let purged = self.read_state().meta.last_purged;
+        let skip = purged.map_or(0, |p| {
+            entries
+                .iter()
+                .take_while(|e| e.log_id.index <= p.index)
+                .count()
+        });
+        if skip > 0 {
+            tracing::debug!(skipped = skip, last_purged = ?purged, "append: skipping entries behind the purge point");
+        }
+        let entries = &entries[skip..];
+        let Some(first) = entries.first() else {
+            return Ok(());
+        };
+        let batch = first.log_id.index;
+        let mut buf = Vec::new();
+        let mut lens = Vec::with_capacity(entries.len());
+        for (k, e) in entries.iter().enumerate() {
+            if e.log_id.index != batch + k as u64 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("append: entries are not consecutive at {}", e.log_id),
+                ));
+            }
+            lens.push(wal::encode_record(&mut buf, batch, e)?);
+        }
+        let to_sync = {
+            let mut st = self.write_state();
+            let expected = st
+                .locs
+                .back()
+                .map(|l| l.log_id.index + 1)
+                .or(st.meta.last_purged.map(|p| p.index + 1));
+            if expected.is_some_and(|x| x != batch) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("append: entry {} would leave a hole or overwrite (expected index {expected:?})", first.log_id),
+                ));
+            }
+            let res = self.write_batch(&mut st, &buf, entries, &lens);
+            self.poison_on_err(res)?
+        };
+        // The sync runs without the lock: readers may read the new entries
+        // meanwhile, openraft only counts them once this returns.
+        self.poison_on_err(to_sync.sync_data())
+    }
+
+    fn write_batch(
+        &self,
+        st: &mut State,
+        buf: &[u8],
+        entries: &[Entry],
+        lens: &[u32],
+    ) -> io::Result<Arc<File>> {
+        let (_, active) = st.active();
+        if active.size >= self.segment_size && active.size > SEGMENT_HEADER {
+            // The full segment was synced by the append that wrote its last
+            // records; start the next one.
+            let (seq, _) = st.active();
+            let next = seq + 1;
+            let (path, file) = wal::create_segment(&self.dir, next)?;
+            tracing::debug!(file = %path.display(), "started a new wal segment");
+            st.segments.insert(
+                next,
+                Segment {
+                    path,
+                    file: Arc::new(file),
+                    size: SEGMENT_HEADER,
+                    last_index: None,
+                },
+            );
+        }
+        let (seq, active) = st.active();
+        let start = active.size;
+        active.file.write_all_at(buf, start)?;
+        active.size += buf.len() as u64;
+        active.last_index = entries.last().map(|e| e.log_id.index);
+        let file = active.file.clone();
+        if st.locs.is_empty() {
+            st.first_index = entries[0].log_id.index;
+        }
+        let mut offset = start;
+        for (e, &len) in entries.iter().zip(lens) {
+            st.locs.push_back(Loc {
+                seg: seq,
+                offset,
+                len,
+                log_id: e.log_id,
+            });
+            offset += u64::from(len);
+        }
+        Ok(file)
+    }
+
+    /// Deletes the entries from `index` on.
+    fn truncate(&self, index: u64) -> io::Result<()> {
+        self.check_healthy()?;
+        let mut st = self.write_state();
+        let Some(last) = st.locs.back() else {
+            return Ok(());
+        };
+        if index > last.log_id.index {
+            return Ok(());
+        }
+        let pos = index.saturating_sub(st.first_index) as usize;
+        let cut = st.locs[pos];
+        let res = self.cut_files(&mut st, cut.seg, cut.offset, index.checked_sub(1));
+        self.poison_on_err(res)?;
+        st.locs.truncate(pos);
+        Ok(())
+    }
+
+    /// Removes every segment after `seg` (newest first, so a crash leaves a
+    /// prefix of the log) and cuts `seg` at `offset`.
+    fn cut_files(
+        &self,
+        st: &mut State,
+        seg: u64,
+        offset: u64,
+        last_index: Option<u64>,
+    ) -> io::Result<()> {
+        let later: Vec<u64> = st
+            .segments
+            .range(seg + 1..)
+            .map(|(s, _)| *s)
+            .rev()
+            .collect();
+        for s in later {
+            let removed = st.segments.remove(&s).expect("listed");
+            wal::remove_segment(&self.dir, &removed.path)?;
+        }
+        let segment = st
+            .segments
+            .get_mut(&seg)
+            .expect("the segment of a live entry exists");
+        segment.file.set_len(offset)?;
+        segment.file.sync_data()?;
+        segment.size = offset;
+        segment.last_index = if offset > SEGMENT_HEADER {
+            last_index
+        } else {
+            None
+        };
+        Ok(())
+    }
+
+    /// Deletes the entries up to `log_id` and remembers it as purged.
+    fn purge(&self, log_id: LogId) -> io::Result<()> {
+        self.check_healthy()?;
+        let meta = {
+            let st = self.read_state();
+            if st.meta.last_purged.is_some_and(|p| p.index >= log_id.index) {
+                return Ok(());
+            }
+            Meta {
+                vote: st.meta.vote,
+                last_purged: Some(log_id),
+            }
+        };
+        self.poison_on_err(wal::save_meta(&self.dir, &meta))?;
+        let mut st = self.write_state();
+        st.meta = meta;
+        while st
+            .locs
+            .front()
+            .is_some_and(|l| l.log_id.index <= log_id.index)
+        {
+            st.locs.pop_front();
+        }
+        st.first_index = match st.locs.front() {
+            Some(l) => l.log_id.index,
+            None => log_id.index + 1,
+        };
+        // Whole segments behind the purge point go (never the active one).
+        let active = *st
+            .segments
+            .keys()
+            .next_back()
+            .expect("there is always a segment");
+        let gone: Vec<u64> = st
+            .segments
+            .iter()
+            .take_while(|(seq, seg)| {
+                **seq != active && seg.last_index.map_or(true, |l| l <= log_id.index)
+            })
+            .map(|(seq, _)| *seq)
+            .collect();
+        let gone: Vec<Segment> = gone
+            .iter()
+            .map(|seq| st.segments.remove(seq).expect("listed"))
+            .collect();
+        // No reader can reach them any more: delete them without the lock.
+        drop(st);
+        for seg in gone {
+            tracing::debug!(file = %seg.path.display(), "removing a purged wal segment");
+            // Failing to delete only wastes disk: the purge point is durable.
+            if let Err(e) = wal::remove_segment(&self.dir, &seg.path) {
+                tracing::warn!(file = %seg.path.display(), error = %e, "could not remove a purged wal segment");
+            }
+        }
+        Ok(())
+    }
+
+    fn save_vote(&self, vote: &Vote) -> io::Result<()> {
+        self.check_healthy()?;
+        let meta = Meta {
+            vote: Some(*vote),
+            last_purged: self.read_state().meta.last_purged,
+        };
+        self.poison_on_err(wal::save_meta(&self.dir, &meta))?;
+        self.write_state().meta = meta;
+        Ok(())
+    }
+
+    fn save_committed(&self, committed: Option<LogId>) -> io::Result<()> {
+        self.check_healthy()?;
+        let mut st = self.write_state();
+        // Every entry we hold is durable (append returns after its sync);
+        // never record a committed id beyond them.
+        if let (Some(c), Some(last)) = (committed, st.last_log_id()) {
+            if c.index > last.index {
+                tracing::debug!(committed = %c, last = %last, "not saving a committed id beyond the log");
+                return Ok(());
+            }
+        }
+        if st.committed == committed {
+            return Ok(());
+        }
+        let file = self
+            .committed_file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        file.write(committed)?;
+        st.committed = committed;
+        Ok(())
+    }
+}
+
+/// Runs blocking file work off the async runtime's workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(io::Error::other)?
+}
+
+pub(super) fn read_err(e: io::Error) -> StorageError {
+    StorageError::from_io_error(ErrorSubject::Logs, ErrorVerb::Read, e)
+}
+
+fn write_err(e: io::Error) -> StorageError {
+    StorageError::from_io_error(ErrorSubject::Logs, ErrorVerb::Write, e)
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.shared.read(range, None).map_err(read_err)
+    }
+
+    async fn limited_get_log_entries(
+        &mut self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.shared
+            .read(start..end, Some(READ_LIMIT))
+            .map_err(read_err)
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = LogReader;
+
+    async fn get_log_state(&mut self) -> Result<LogState, StorageError> {
+        let st = self.shared.read_state();
+        Ok(LogState {
+            last_purged_log_id: st.meta.last_purged,
+            last_log_id: st.last_log_id(),
+        })
+    }
+
+    async fn get_log_reader(&mut self) -> LogReader {
+        LogReader {
+            shared: self.shared.clone(),
+        }
+    }
+
+    async fn save_vote(&mut self, vote: &Vote) -> Result<(), StorageError> {
+        let shared = self.shared.clone();
+        let vote = *vote;
+        blocking(move || shared.save_vote(&vote))
+            .await
+            .map_err(|e| StorageError::from_io_error(ErrorSubject::Vote, ErrorVerb::Write, e))
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote>, StorageError> {
+        Ok(self.shared.read_state().meta.vote)
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
+        self.shared.save_committed(committed).map_err(write_err)
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
+        Ok(self.shared.read_state().committed)
+    }
+
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError>
+    where
+        I: IntoIterator<Item = Entry> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let entries: Vec<Entry> = entries.into_iter().collect();
+        let shared = self.shared.clone();
+        let res = blocking(move || shared.append(&entries)).await;
+        match res {
+            Ok(()) => {
+                callback.log_io_completed(Ok(()));
+                Ok(())
+            }
+            Err(e) => {
+                callback.log_io_completed(Err(io::Error::new(e.kind(), e.to_string())));
+                Err(write_err(e))
+            }
+        }
+    }
+
+    async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        let shared = self.shared.clone();
+        blocking(move || shared.truncate(log_id.index))
+            .await
+            .map_err(write_err)
+    }
+
+    async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
+        let shared = self.shared.clone();
+        blocking(move || shared.purge(log_id))
+            .await
+            .map_err(write_err)
+    }
+}

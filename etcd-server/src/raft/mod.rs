@@ -10,9 +10,16 @@ use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 use std::sync::Arc;
 
+mod durable_file;
+mod log_reader;
 pub mod log_store;
 pub mod network;
+mod snapshot_file;
 pub mod state_machine;
+#[cfg(test)]
+mod tests;
+mod wal;
+mod wal_recovery;
 
 openraft::declare_raft_types!(
     /// The raft type configuration of this server.

@@ -1,1 +1,337 @@
-//! The raft state machine over the v2 store (being written).
+//! The raft state machine over the v2 store ([`StateMachine`]).
+//!
+//! The store lives in memory; it is made durable by snapshots (see
+//! `raft/snapshot_file.rs`): every snapshot, built or installed, is on disk
+//! before openraft hears of it, and at start the newest one is loaded. openraft
+//! then re-applies the committed log after it (the log store remembers the
+//! committed id), so the store catches up without waiting for a leader.
+//!
+//! The last applied log id and membership change together with the store,
+//! under the store's write lock, so a snapshot (taken under the read lock) is
+//! always a consistent view.
+
+use super::snapshot_file;
+use super::typ::{Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership};
+use super::{Response, TypeConfig};
+use crate::store::Store;
+use crate::watch::WatchHub;
+use openraft::storage::RaftStateMachine;
+use openraft::{EntryPayload, ErrorSubject, ErrorVerb, OptionalSend, RaftSnapshotBuilder};
+use std::fmt;
+use std::io::{self, Cursor};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The raft state machine: the v2 store, this member's watch hub and the
+/// snapshot directory. Open with [`StateMachine::open`].
+pub struct StateMachine {
+    store: Arc<RwLock<Store>>,
+    hub: WatchHub,
+    applied: Arc<Mutex<Applied>>,
+    snapshots: Arc<Snapshots>,
+}
+
+/// Builds snapshots of a [`StateMachine`] (openraft runs it in a task of its
+/// own while entries keep being applied).
+pub struct SnapshotBuilder {
+    store: Arc<RwLock<Store>>,
+    applied: Arc<Mutex<Applied>>,
+    snapshots: Arc<Snapshots>,
+}
+
+/// What the state machine has applied; changed only under the store's write
+/// lock.
+#[derive(Debug, Clone, Default)]
+struct Applied {
+    last_applied: Option<LogId>,
+    membership: StoredMembership,
+}
+
+#[derive(Debug)]
+struct Snapshots {
+    dir: PathBuf,
+    /// The newest snapshot on disk. The lock also serialises writing and
+    /// deleting snapshot files.
+    current: Mutex<Option<Current>>,
+}
+
+#[derive(Debug, Clone)]
+struct Current {
+    meta: SnapshotMeta,
+    path: PathBuf,
+}
+
+impl fmt::Debug for StateMachine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateMachine")
+            .field("applied", &*lock(&self.applied))
+            .field("snapshots", &self.snapshots.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SnapshotBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SnapshotBuilder")
+            .field("snapshots", &self.snapshots.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl StateMachine {
+    /// Opens the state machine from the newest snapshot in `snap_dir`
+    /// (creating the directory); an empty store when there is none. A damaged
+    /// newest snapshot is an error naming the file: older data is never used
+    /// in its place.
+    pub fn open(snap_dir: &Path, hub: WatchHub) -> io::Result<StateMachine> {
+        let files = snapshot_file::open_dir(snap_dir)?;
+        let (store, applied, current) = match files.last() {
+            None => (Store::new(), Applied::default(), None),
+            Some(newest) => {
+                let (meta, bytes, start) = snapshot_file::read(newest)?;
+                let store = Store::restore(&bytes[start..])
+                    .map_err(|e| super::durable_file::corrupt(newest, e))?;
+                snapshot_file::remove_others(snap_dir, newest)?;
+                tracing::info!(file = %newest.display(), snapshot = %meta, "loaded the store from a snapshot");
+                let applied = Applied {
+                    last_applied: meta.last_log_id,
+                    membership: meta.last_membership.clone(),
+                };
+                let current = Current {
+                    meta,
+                    path: newest.clone(),
+                };
+                (store, applied, Some(current))
+            }
+        };
+        Ok(StateMachine {
+            store: Arc::new(RwLock::new(store)),
+            hub,
+            applied: Arc::new(Mutex::new(applied)),
+            snapshots: Arc::new(Snapshots {
+                dir: snap_dir.to_path_buf(),
+                current: Mutex::new(current),
+            }),
+        })
+    }
+
+    /// The store (never hold its lock across an `.await`).
+    pub fn store(&self) -> Arc<RwLock<Store>> {
+        self.store.clone()
+    }
+
+    /// The watch hub applied events are reported to.
+    pub fn hub(&self) -> WatchHub {
+        self.hub.clone()
+    }
+
+    /// The last applied log id.
+    pub fn last_applied(&self) -> Option<LogId> {
+        lock(&self.applied).last_applied
+    }
+
+    fn apply_one(&self, entry: Entry) -> Response {
+        let mut store = self.store.write().unwrap_or_else(|p| p.into_inner());
+        let mut applied = lock(&self.applied);
+        applied.last_applied = Some(entry.log_id);
+        match entry.payload {
+            EntryPayload::Blank => Response(None),
+            EntryPayload::Normal(req) => {
+                let result = store.apply(&req.command, req.now, &mut self.hub.sink());
+                Response(result.transpose())
+            }
+            EntryPayload::Membership(m) => {
+                applied.membership = StoredMembership::new(Some(entry.log_id), m);
+                Response(None)
+            }
+        }
+    }
+}
+
+impl Snapshots {
+    /// Makes `bytes` (the snapshot `meta`) the current snapshot on disk,
+    /// unless a newer one already is.
+    fn persist(&self, meta: &SnapshotMeta, bytes: &[u8]) -> io::Result<()> {
+        let mut current = lock(&self.current);
+        if let Some(cur) = &*current {
+            if cur.meta.last_log_id > meta.last_log_id {
+                tracing::debug!(kept = %cur.meta, dropped = %meta, "not persisting a snapshot older than the current one");
+                return Ok(());
+            }
+        }
+        let path = snapshot_file::persist(&self.dir, meta, bytes)?;
+        *current = Some(Current {
+            meta: meta.clone(),
+            path,
+        });
+        Ok(())
+    }
+
+    fn current(&self) -> io::Result<Option<Snapshot>> {
+        let current = lock(&self.current);
+        let Some(cur) = &*current else {
+            return Ok(None);
+        };
+        let (_, bytes, _) = snapshot_file::read(&cur.path)?;
+        Ok(Some(Snapshot {
+            meta: cur.meta.clone(),
+            snapshot: Box::new(Cursor::new(bytes)),
+        }))
+    }
+}
+
+impl SnapshotBuilder {
+    fn build(&self) -> io::Result<Snapshot> {
+        // The read lock is held only while the store is serialised: that is
+        // the only time writers wait.
+        let (applied, data) = {
+            let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+            let applied = lock(&self.applied).clone();
+            (applied, store.save())
+        };
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let snapshot_id = match applied.last_applied {
+            Some(l) => format!("{}-{}-{stamp}", l.leader_id.term, l.index),
+            None => format!("0-0-{stamp}"),
+        };
+        let meta = SnapshotMeta {
+            last_log_id: applied.last_applied,
+            last_membership: applied.membership,
+            snapshot_id,
+        };
+        let bytes = snapshot_file::encode(&meta, &data)?;
+        drop(data);
+        self.snapshots.persist(&meta, &bytes)?;
+        tracing::info!(snapshot = %meta, bytes = bytes.len(), "built a snapshot");
+        Ok(Snapshot {
+            meta,
+            snapshot: Box::new(Cursor::new(bytes)),
+        })
+    }
+}
+
+/// Runs blocking work off the async runtime's workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(io::Error::other)?
+}
+
+fn snapshot_err(verb: ErrorVerb, e: io::Error) -> StorageError {
+    StorageError::from_io_error(ErrorSubject::Snapshot(None), verb, e)
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
+        let builder = SnapshotBuilder {
+            store: self.store.clone(),
+            applied: self.applied.clone(),
+            snapshots: self.snapshots.clone(),
+        };
+        blocking(move || builder.build())
+            .await
+            .map_err(|e| snapshot_err(ErrorVerb::Write, e))
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), StorageError> {
+        let applied = lock(&self.applied);
+        Ok((applied.last_applied, applied.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Response>, StorageError>
+    where
+        I: IntoIterator<Item = Entry> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        Ok(entries.into_iter().map(|e| self.apply_one(e)).collect())
+    }
+
+    async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
+        SnapshotBuilder {
+            store: self.store.clone(),
+            applied: self.applied.clone(),
+            snapshots: self.snapshots.clone(),
+        }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        let bytes = snapshot.into_inner();
+        let meta = meta.clone();
+        let snapshots = self.snapshots.clone();
+        let signature = meta.signature();
+        let read_err = |e: io::Error| {
+            StorageError::from_io_error(
+                ErrorSubject::Snapshot(Some(signature.clone())),
+                ErrorVerb::Read,
+                e,
+            )
+        };
+        // Check, decode and persist off the runtime; then swap the store in.
+        let store = blocking(move || {
+            let (file_meta, data) = snapshot_file::decode(&bytes).map_err(|why| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("received snapshot {meta}: {why}"),
+                )
+            })?;
+            if file_meta.last_log_id != meta.last_log_id
+                || file_meta.last_membership != meta.last_membership
+            {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("received snapshot data is {file_meta}, not {meta}"),
+                ));
+            }
+            let store = Store::restore(data).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("received snapshot {meta}: {e}"),
+                )
+            })?;
+            if file_meta == meta {
+                snapshots.persist(&meta, &bytes)?;
+            } else {
+                snapshots.persist(&meta, &snapshot_file::encode(&meta, data)?)?;
+            }
+            Ok((store, meta))
+        })
+        .await
+        .map_err(read_err)?;
+        let (store, meta) = store;
+        let mut current = self.store.write().unwrap_or_else(|p| p.into_inner());
+        let mut applied = lock(&self.applied);
+        *current = store;
+        applied.last_applied = meta.last_log_id;
+        applied.membership = meta.last_membership.clone();
+        tracing::info!(snapshot = %meta, "installed a snapshot");
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, StorageError> {
+        let snapshots = self.snapshots.clone();
+        blocking(move || snapshots.current())
+            .await
+            .map_err(|e| snapshot_err(ErrorVerb::Read, e))
+    }
+}

@@ -1,0 +1,308 @@
+//! The on-disk format of the raft log (recovery at open: [`super::wal_recovery`]).
+//!
+//! The log directory holds:
+//!
+//! - segment files `<seq:020>.wal`: an 8-byte header ([`SEGMENT_MAGIC`]) then
+//!   records, appended only. Each record is one log entry:
+//!
+//!   ```text
+//!   magic u32 LE | len u32 LE | crc32 u32 LE | payload (len bytes)
+//!   payload = postcard((batch: u64, entry: Entry))
+//!   crc32   = CRC-32 of (len LE ++ payload)
+//!   ```
+//!
+//!   `batch` is the index of the first entry of the `append` call that wrote
+//!   the record: every record of one call carries the same value. A call's
+//!   records are written together and covered by one fdatasync, and the next
+//!   call starts only after that sync, so at most the last batch of the last
+//!   segment can be torn by a crash. A new segment is created (header written,
+//!   fsynced, renamed, directory fsynced) only between batches;
+//! - `meta`: the vote and the last purged log id, replaced atomically and
+//!   durably (see [`super::durable_file`]);
+//! - `committed`: the last committed log id, overwritten in place without
+//!   fsync (an optimisation; ignored when unreadable).
+//!
+//! At open every record is checked. The first bad record of the last segment
+//! is a torn tail when nothing valid follows it, or only records of the batch
+//! it belongs to (pages of one unsynced write can land in any order): the tail
+//! is logged and cut off. Anything else (a bad record in an older segment, or
+//! followed by records of a later batch, a record whose checksum holds but
+//! does not decode, a gap or a step back in the indexes) is corruption of
+//! acknowledged entries and makes the open fail with an error naming the file.
+
+use super::durable_file::{corrupt, sync_dir, write_durably};
+use super::typ::{Entry, LogId, Vote};
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// The first bytes of every segment file (format version 1).
+pub(super) const SEGMENT_MAGIC: &[u8; 8] = b"EV2WAL\x00\x01";
+/// The segment header's length: the first record's offset.
+pub(super) const SEGMENT_HEADER: u64 = SEGMENT_MAGIC.len() as u64;
+/// The first bytes of every record.
+pub(super) const RECORD_MAGIC: [u8; 4] = [0xE7, 0xCD, 0x57, 0xA1];
+/// magic + len + crc.
+pub(super) const RECORD_HEADER: usize = 12;
+/// Larger records are taken for garbage (a record is one log entry).
+const MAX_RECORD: usize = 1 << 30;
+
+/// The name of the file holding the vote and the last purged log id.
+pub(super) const META_FILE: &str = "meta";
+const META_MAGIC: &[u8; 8] = b"EV2META1";
+/// The name of the file holding the last committed log id.
+pub(super) const COMMITTED_FILE: &str = "committed";
+/// The committed record is always written as this many bytes.
+const COMMITTED_SIZE: usize = 64;
+
+/// The file name of segment `seq`.
+pub(super) fn segment_name(seq: u64) -> String {
+    format!("{seq:020}.wal")
+}
+
+fn parse_segment_name(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(".wal")?;
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The segment files of `dir`, by sequence number.
+pub(super) fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
+    let mut segs = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        match parse_segment_name(&name) {
+            Some(seq) => segs.push((seq, entry.path())),
+            None if name == META_FILE || name == COMMITTED_FILE => {}
+            None => {
+                tracing::warn!(file = %entry.path().display(), "ignoring an unknown file in the wal directory")
+            }
+        }
+    }
+    segs.sort();
+    Ok(segs)
+}
+
+/// Durably creates the empty segment `seq` and opens it for reading and writing.
+pub(super) fn create_segment(dir: &Path, seq: u64) -> io::Result<(PathBuf, File)> {
+    let name = segment_name(seq);
+    write_durably(dir, &name, SEGMENT_MAGIC)?;
+    let path = dir.join(name);
+    let file = open_segment(&path)?;
+    Ok((path, file))
+}
+
+pub(super) fn open_segment(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).write(true).open(path)
+}
+
+/// Appends the record of `entry` (written by the batch starting at `batch`)
+/// to `buf`; returns the record's length.
+pub(super) fn encode_record(buf: &mut Vec<u8>, batch: u64, entry: &Entry) -> io::Result<u32> {
+    let start = buf.len();
+    buf.extend_from_slice(&[0; RECORD_HEADER]);
+    let mut out = std::mem::take(buf);
+    out = postcard::to_extend(&(batch, entry), out)
+        .map_err(|e| io::Error::other(format!("encoding log entry {}: {e}", entry.log_id)))?;
+    *buf = out;
+    let len = buf.len() - start - RECORD_HEADER;
+    if len > MAX_RECORD {
+        buf.truncate(start);
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("log entry {} is too large ({len} bytes)", entry.log_id),
+        ));
+    }
+    let len_le = (len as u32).to_le_bytes();
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&len_le);
+    crc.update(&buf[start + RECORD_HEADER..]);
+    let header = &mut buf[start..start + RECORD_HEADER];
+    header[..4].copy_from_slice(&RECORD_MAGIC);
+    header[4..8].copy_from_slice(&len_le);
+    header[8..].copy_from_slice(&crc.finalize().to_le_bytes());
+    Ok((RECORD_HEADER + len) as u32)
+}
+
+/// Why the bytes at some offset are not a record.
+#[derive(Debug)]
+pub(super) enum BadRecord {
+    /// Not a record at all (short, wrong magic, impossible length, checksum
+    /// mismatch): possibly a torn write.
+    Invalid(&'static str),
+    /// The checksum holds but the payload does not decode: never a torn write.
+    Undecodable(postcard::Error),
+}
+
+impl std::fmt::Display for BadRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadRecord::Invalid(why) => f.write_str(why),
+            BadRecord::Undecodable(e) => {
+                write!(f, "checksum matches but the entry does not decode: {e}")
+            }
+        }
+    }
+}
+
+/// Checks the record framing at the start of `bytes`; returns the record's
+/// total length and its payload.
+fn frame(bytes: &[u8]) -> Result<(usize, &[u8]), BadRecord> {
+    if bytes.len() < RECORD_HEADER {
+        return Err(BadRecord::Invalid("incomplete record header"));
+    }
+    if bytes[..4] != RECORD_MAGIC {
+        return Err(BadRecord::Invalid("bad record magic"));
+    }
+    let len_le: [u8; 4] = bytes[4..8].try_into().expect("4 bytes");
+    let len = u32::from_le_bytes(len_le) as usize;
+    if len > MAX_RECORD {
+        return Err(BadRecord::Invalid("impossible record length"));
+    }
+    if bytes.len() - RECORD_HEADER < len {
+        return Err(BadRecord::Invalid(
+            "record extends past the end of the file",
+        ));
+    }
+    let payload = &bytes[RECORD_HEADER..RECORD_HEADER + len];
+    let want = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&len_le);
+    crc.update(payload);
+    if crc.finalize() != want {
+        return Err(BadRecord::Invalid("checksum mismatch"));
+    }
+    Ok((RECORD_HEADER + len, payload))
+}
+
+/// Decodes the record at the start of `bytes`: its total length, its batch and
+/// its entry.
+pub(super) fn decode_record(bytes: &[u8]) -> Result<(usize, u64, Entry), BadRecord> {
+    let (len, payload) = frame(bytes)?;
+    match postcard::take_from_bytes::<(u64, Entry)>(payload) {
+        Ok(((batch, entry), [])) => Ok((len, batch, entry)),
+        Ok(_) => Err(BadRecord::Undecodable(
+            postcard::Error::DeserializeBadEncoding,
+        )),
+        Err(e) => Err(BadRecord::Undecodable(e)),
+    }
+}
+
+/// What the `meta` file holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Meta {
+    pub vote: Option<Vote>,
+    pub last_purged: Option<LogId>,
+}
+
+/// `magic[8] | len u32 LE | crc32 u32 LE (of the payload) | payload`.
+fn encode_meta(meta: &Meta) -> io::Result<Vec<u8>> {
+    let payload = postcard::to_allocvec(meta).map_err(io::Error::other)?;
+    let mut out = Vec::with_capacity(16 + payload.len());
+    out.extend_from_slice(META_MAGIC);
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Durably replaces the `meta` file.
+pub(super) fn save_meta(dir: &Path, meta: &Meta) -> io::Result<()> {
+    write_durably(dir, META_FILE, &encode_meta(meta)?)
+}
+
+/// Reads the `meta` file; a missing file is a fresh log, a damaged one an
+/// error (the vote must never be forgotten).
+pub(super) fn load_meta(dir: &Path) -> io::Result<Meta> {
+    let path = dir.join(META_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Meta::default()),
+        Err(e) => return Err(e),
+    };
+    if bytes.len() < 16 || &bytes[..8] != META_MAGIC {
+        return Err(corrupt(&path, "not a raft meta file (bad header)"));
+    }
+    let len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as usize;
+    let crc = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
+    let payload = &bytes[16..];
+    if payload.len() != len || crc32fast::hash(payload) != crc {
+        return Err(corrupt(
+            &path,
+            "checksum mismatch (vote and purge point unreadable)",
+        ));
+    }
+    match postcard::take_from_bytes::<Meta>(payload) {
+        Ok((meta, [])) => Ok(meta),
+        Ok(_) => Err(corrupt(&path, "trailing bytes")),
+        Err(e) => Err(corrupt(&path, format_args!("does not decode: {e}"))),
+    }
+}
+
+/// The `committed` file, overwritten in place without fsync.
+#[derive(Debug)]
+pub(super) struct CommittedFile {
+    file: File,
+}
+
+impl CommittedFile {
+    /// Opens (creating) the file; returns it and the id it holds, if readable.
+    pub(super) fn open(dir: &Path) -> io::Result<(CommittedFile, Option<LogId>)> {
+        let path = dir.join(COMMITTED_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
+        let mut buf = [0u8; COMMITTED_SIZE];
+        let n = file.read_at(&mut buf, 0)?;
+        let committed = if n == 0 {
+            None
+        } else {
+            match Self::decode(&buf[..n]) {
+                Some(c) => c,
+                None => {
+                    tracing::warn!(file = %path.display(), "ignoring an unreadable committed log id");
+                    None
+                }
+            }
+        };
+        Ok((CommittedFile { file }, committed))
+    }
+
+    fn decode(bytes: &[u8]) -> Option<Option<LogId>> {
+        if bytes.len() < 8 {
+            return None;
+        }
+        let len = u32::from_le_bytes(bytes[..4].try_into().ok()?) as usize;
+        let crc = u32::from_le_bytes(bytes[4..8].try_into().ok()?);
+        let payload = bytes.get(8..8 + len)?;
+        if crc32fast::hash(payload) != crc {
+            return None;
+        }
+        postcard::from_bytes(payload).ok()
+    }
+
+    /// `len u32 LE | crc32 u32 LE | postcard(Option<LogId>)`, zero-padded.
+    pub(super) fn write(&self, committed: Option<LogId>) -> io::Result<()> {
+        let payload = postcard::to_allocvec(&committed).map_err(io::Error::other)?;
+        let mut buf = [0u8; COMMITTED_SIZE];
+        buf[..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+        buf[4..8].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        buf[8..8 + payload.len()].copy_from_slice(&payload);
+        self.file.write_all_at(&buf, 0)
+    }
+}
+
+/// Removes segment `path` and makes that durable.
+pub(super) fn remove_segment(dir: &Path, path: &Path) -> io::Result<()> {
+    std::fs::remove_file(path)?;
+    sync_dir(dir)
+}
