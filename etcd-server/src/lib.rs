@@ -10,11 +10,15 @@
 
 pub mod app;
 pub mod cluster;
+pub mod config;
 pub mod error;
+pub mod flags;
+pub mod http;
 pub mod ids;
 pub mod logging;
 pub mod metrics;
 pub mod raft;
+pub mod server;
 pub mod store;
 pub mod watch;
 

@@ -67,6 +67,7 @@ pub fn init(level: &str) {
         .unwrap_or_else(|_| EnvFilter::new(format!("{level},openraft=warn")));
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(false)
         .with_env_filter(filter)
         .event_format(CapnslogFormat)
         .try_init();

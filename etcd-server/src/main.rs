@@ -1,13 +1,141 @@
-//! `etcd-server`: the etcd v2 API server.
-//!
-//! The server (HTTP API, raft, durable log) is not built yet; until then the
-//! binary says so and exits non-zero instead of pretending to serve.
+//! `etcd-server`: flags → configuration → a running member until SIGINT or
+//! SIGTERM. Everything else lives in the library.
 
+use etcd_server::app::now_nanos;
+use etcd_server::config::{self, Config, Outcome};
+use etcd_server::logging;
+use etcd_server::server::{self, Options};
 use std::process::ExitCode;
+use tokio::net::TcpListener;
+
+fn timestamp() -> String {
+    logging::timestamp(now_nanos())
+}
 
 fn main() -> ExitCode {
-    eprintln!(
-        "etcd-server: not implemented yet: this build only contains the v2 store and the watch hub"
-    );
-    ExitCode::from(1)
+    match config::from_args(std::env::args().skip(1), std::env::vars()) {
+        Err(e) => {
+            eprint!("{}", e.render(&timestamp));
+            ExitCode::from(e.exit_code)
+        }
+        Ok(Outcome::Help { usage, flags }) => {
+            eprint!("{usage}");
+            print!("{flags}");
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Version(text)) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(Outcome::Run(cfg)) => run(cfg),
+    }
+}
+
+fn run(cfg: Config) -> ExitCode {
+    for line in &cfg.notices {
+        eprintln!("{} {line}", timestamp());
+    }
+    logging::init(cfg.log_level.as_str());
+    tracing::info!(target: "etcdmain", "etcd Version: {}", etcd_server::cluster::SERVER_VERSION);
+    tracing::info!(target: "etcdmain", "Git SHA: Not provided (built with cargo)");
+    tracing::info!(target: "etcdmain", "Rust implementation {}", env!("CARGO_PKG_VERSION"));
+    for line in &cfg.startup_notices {
+        eprintln!("{} {line}", timestamp());
+    }
+    if cfg.force_new_cluster {
+        eprintln!(
+            "{} C | etcdmain: --force-new-cluster is not supported yet (it arrives with backup and restore)",
+            timestamp()
+        );
+        return ExitCode::from(1);
+    }
+    let fresh = !cfg.member_dir().join("identity.json").exists();
+    if fresh {
+        if let Err(e) = cfg.verify_bootstrap() {
+            eprint!("{}", e.render(&timestamp));
+            return ExitCode::from(e.exit_code);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!(
+                "{} C | etcdmain: cannot start the runtime: {e}",
+                timestamp()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(start(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{} C | etcdmain: {e}", timestamp());
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn bind(urls: &[config::Url], what: &str) -> Result<Vec<TcpListener>, String> {
+    let mut out = Vec::new();
+    for url in urls {
+        if url.is_tls() || url.is_unix() {
+            return Err(format!(
+                "{what} URL {url}: only http:// listeners are supported by this version"
+            ));
+        }
+        let addr = url.host_port();
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("listen tcp {addr}: {e}"))?;
+        out.push(listener);
+    }
+    Ok(out)
+}
+
+async fn start(cfg: Config) -> Result<(), String> {
+    let strings = |urls: &[config::Url]| urls.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+    let options = Options {
+        name: cfg.name.clone(),
+        data_dir: cfg.data_dir.clone(),
+        wal_dir: cfg.wal_dir.clone(),
+        peer_listeners: bind(&cfg.listen_peer_urls, "peer").await?,
+        client_listeners: bind(&cfg.listen_client_urls, "client").await?,
+        advertise_client_urls: strings(&cfg.advertise_client_urls),
+        initial_advertise_peer_urls: strings(&cfg.initial_advertise_peer_urls),
+        initial_cluster: cfg.initial_cluster.clone(),
+        initial_cluster_token: cfg.initial_cluster_token.clone(),
+        heartbeat_interval: cfg.heartbeat_interval,
+        election_timeout: cfg.election_timeout,
+        snapshot_count: cfg.effective_snapshot_count(),
+    };
+    server::run(options, shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }

@@ -1,0 +1,205 @@
+//! `/v2/keys`: parse the request, then read locally (optionally after a
+//! linearizable barrier), watch, or propose a write through raft.
+
+use super::keys_request::{is_form_content_type, parse, KeyRequest, KeysPath, MAX_FORM_BODY};
+use super::{
+    etcd_error, json_resp, method_not_allowed, redirect, set, with_status, Body, Resp, JSON,
+};
+use crate::app::{now_nanos, App};
+use crate::error::Error;
+use crate::ids;
+use crate::store::{Event, KEYS_PREFIX};
+use bytes::Bytes;
+use etcd_client::{Action, ErrorCode};
+use http_body_util::{BodyExt, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request};
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+/// The store path of a user key (`/` is the `/1` namespace itself).
+fn internal(key: &str) -> String {
+    if key == "/" {
+        KEYS_PREFIX.to_owned()
+    } else {
+        format!("{KEYS_PREFIX}{key}")
+    }
+}
+
+/// The reference answers a write or quorum read that raft cannot complete
+/// with error 300 and index 0.
+fn raft_error(cause: &str) -> Error {
+    Error::new(ErrorCode::RAFT_INTERNAL, cause, 0)
+}
+
+fn timed_out() -> Error {
+    raft_error("etcdserver: request timed out")
+}
+
+fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
+    set(r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
+    set(r, "x-etcd-index", etcd_index.to_string());
+    set(r, "x-raft-index", raft.0.to_string());
+    set(r, "x-raft-term", raft.1.to_string());
+}
+
+/// Answers a request whose path [`super::keys_request::key_path`] routed here.
+pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> Resp {
+    let method = req.method().clone();
+    let query = req.uri().query().map(str::to_owned);
+    let key = match path {
+        KeysPath::Redirect(location) => return redirect(&method, &location),
+        KeysPath::BadRequest => return super::bad_request(),
+        KeysPath::Clean(key) => key,
+    };
+    if !matches!(
+        method,
+        Method::GET | Method::HEAD | Method::PUT | Method::POST | Method::DELETE
+    ) {
+        return method_not_allowed("HEAD,GET,PUT,POST,DELETE");
+    }
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Only a form body of a PUT or POST is ever read (the reference ignores
+    // every other body), and at most 10 MiB of it.
+    let body = if (method == Method::PUT || method == Method::POST)
+        && is_form_content_type(content_type.as_deref())
+    {
+        match Limited::new(req.into_body(), MAX_FORM_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return etcd_error(app, &Error::post_too_large()),
+        }
+    } else {
+        Bytes::new()
+    };
+    let kr = match parse(
+        &method,
+        key,
+        query.as_deref(),
+        content_type.as_deref(),
+        &body,
+    ) {
+        Ok(kr) => kr,
+        Err(e) => return etcd_error(app, &e),
+    };
+    // The reference's permission check first reads `/2/enabled` (one failing
+    // lookup while auth was never enabled, visible in /v2/stats/store).
+    let _ = app.store().get("/2/enabled", false, false, 0);
+    if method == Method::GET || method == Method::HEAD {
+        read(app, &kr).await
+    } else {
+        write(app, &kr).await
+    }
+}
+
+async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
+    let path = internal(&kr.key);
+    if kr.wait {
+        return watch(app, kr, &path);
+    }
+    if kr.quorum {
+        match tokio::time::timeout(app.request_timeout, app.raft.ensure_linearizable()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return etcd_error(app, &raft_error(&e.to_string())),
+            Err(_) => return etcd_error(app, &timed_out()),
+        }
+    }
+    let now = now_nanos();
+    let (result, index) = {
+        let store = app.store();
+        (
+            store.get(&path, kr.recursive, kr.sorted, now),
+            store.index(),
+        )
+    };
+    match result {
+        Ok(event) => {
+            let mut r = json_resp(200, &event.to_response(KEYS_PREFIX, true), true);
+            success_headers(app, &mut r, index, app.raft_position());
+            r
+        }
+        Err(e) => etcd_error(app, &e),
+    }
+}
+
+async fn write(app: &Arc<App>, kr: &KeyRequest) -> Resp {
+    let Some(request) = kr.command(now_nanos()) else {
+        return etcd_error(app, &raft_error("not a write"));
+    };
+    let written =
+        match tokio::time::timeout(app.request_timeout, app.raft.client_write(request)).await {
+            Err(_) => return etcd_error(app, &timed_out()),
+            Ok(Err(e)) => return etcd_error(app, &raft_error(&e.to_string())),
+            Ok(Ok(written)) => written,
+        };
+    let event = match written.data.0 {
+        Some(Ok(event)) => event,
+        Some(Err(e)) => return etcd_error(app, &e),
+        None => return etcd_error(app, &raft_error("write produced no event")),
+    };
+    let created = event.action == Action::Create
+        || (event.action == Action::Set && event.prev_node.is_none());
+    let quiet = kr.no_value_on_success
+        && matches!(
+            event.action,
+            Action::Set | Action::CompareAndSwap | Action::Create | Action::Update
+        );
+    let mut r = json_resp(
+        if created { 201 } else { 200 },
+        &event.to_response(KEYS_PREFIX, !quiet),
+        true,
+    );
+    let raft = (written.log_id.index, written.log_id.leader_id.term);
+    success_headers(app, &mut r, event.index(), raft);
+    r
+}
+
+fn event_line(event: &Event) -> Bytes {
+    Bytes::from(etcd_client::json::to_vec_line(
+        &event.to_response(KEYS_PREFIX, true),
+    ))
+}
+
+/// A watch: headers at once, then one chunk per event (one event for a long
+/// poll). The watcher is dropped (and unregistered) as soon as the client
+/// goes away.
+fn watch(app: &Arc<App>, kr: &KeyRequest, path: &str) -> Resp {
+    let watcher = {
+        let store = app.store();
+        app.hub
+            .watch(&store, path, kr.recursive, kr.stream, kr.wait_index)
+    };
+    let mut watcher = match watcher {
+        Ok(w) => w,
+        Err(e) => return etcd_error(app, &e),
+    };
+    // X-Etcd-Index is the store index when the watch was registered.
+    let start_index = watcher.start_index;
+    let (tx, rx) = mpsc::channel::<Result<Frame<Bytes>, Infallible>>(16);
+    let stream = kr.stream;
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                event = watcher.next() => {
+                    let Some(event) = event else { break };
+                    if tx.send(Ok(Frame::data(event_line(&event)))).await.is_err() || !stream {
+                        break;
+                    }
+                }
+                _ = tx.closed() => break,
+            }
+        }
+    });
+    let body: Body = BodyExt::boxed(StreamBody::new(ReceiverStream::new(rx)));
+    let mut r = with_status(200, body);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    success_headers(app, &mut r, start_index, app.raft_position());
+    r
+}

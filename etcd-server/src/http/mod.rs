@@ -1,0 +1,210 @@
+//! The client listener: a hyper service that routes to the handlers, plus the
+//! response helpers they share (headers, error bodies, Go-style plain-text
+//! errors).
+//!
+//! Every answer carries the reference's CORS headers. Header names are written
+//! in canonical case (`X-Etcd-Index`), as Go writes them, because scripts grep
+//! `curl -i` output.
+
+mod info;
+mod keys;
+pub mod keys_request;
+
+use crate::app::App;
+use crate::error::Error;
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use keys_request::KeysPath;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The body type of every answer.
+pub type Body = BoxBody<Bytes, Infallible>;
+/// An answer.
+pub type Resp = Response<Body>;
+
+pub const JSON: &str = "application/json";
+pub const TEXT: &str = "text/plain; charset=utf-8";
+
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
+
+pub fn empty() -> Body {
+    Empty::new().boxed()
+}
+
+/// Adds a header (names and values here are always valid).
+pub fn set(resp: &mut Resp, name: &'static str, value: impl AsRef<str>) {
+    resp.headers_mut().append(
+        HeaderName::from_static(name),
+        HeaderValue::from_str(value.as_ref()).expect("header values are ASCII"),
+    );
+}
+
+pub fn with_status(status: u16, body: Body) -> Resp {
+    let mut r = Response::new(body);
+    *r.status_mut() = StatusCode::from_u16(status).expect("valid status");
+    r
+}
+
+/// A plain-text error as Go's `http.Error` writes it (text and a newline).
+pub fn text_error(status: u16, text: &str) -> Resp {
+    let mut r = with_status(status, full(format!("{text}\n")));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    set(&mut r, "x-content-type-options", "nosniff");
+    r
+}
+
+pub fn not_found() -> Resp {
+    text_error(404, "404 page not found")
+}
+
+pub fn method_not_allowed(allow: &str) -> Resp {
+    let mut r = text_error(405, "Method Not Allowed");
+    set(&mut r, "allow", allow);
+    r
+}
+
+/// A JSON answer; `newline` as Go's `json.Encoder` writes one.
+pub fn json_resp(status: u16, value: &impl serde::Serialize, newline: bool) -> Resp {
+    let body = if newline {
+        etcd_client::json::to_vec_line(value)
+    } else {
+        etcd_client::json::to_vec(value)
+    };
+    let mut r = with_status(status, full(body));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    r
+}
+
+/// A keys API error: status from the error table, `X-Etcd-Index` from the
+/// error, the `/1` namespace trimmed from the cause.
+pub fn etcd_error(app: &App, err: &Error) -> Resp {
+    let mut r = json_resp(
+        err.http_status(),
+        &err.to_body(crate::store::KEYS_PREFIX),
+        true,
+    );
+    set(&mut r, "x-etcd-cluster-id", crate::ids::hex(app.cluster_id));
+    set(&mut r, "x-etcd-index", err.index.to_string());
+    r
+}
+
+/// Go's ServeMux answer to an uncleaned path: 301 to the cleaned one (query
+/// kept), with a small HTML body for GET and HEAD.
+pub fn redirect(method: &Method, location: &str) -> Resp {
+    let mut r = with_status(301, empty());
+    if method == Method::GET || method == Method::HEAD {
+        let href = location
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&#34;")
+            .replace('\'', "&#39;");
+        r = with_status(
+            301,
+            full(format!("<a href=\"{href}\">Moved Permanently</a>.\n\n")),
+        );
+        r.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+    }
+    set(&mut r, "location", location);
+    r
+}
+
+fn add_cors(h: &mut hyper::HeaderMap) {
+    let cors = [
+        (
+            "access-control-allow-headers",
+            "accept, content-type, authorization",
+        ),
+        (
+            "access-control-allow-methods",
+            "POST, GET, OPTIONS, PUT, DELETE",
+        ),
+        ("access-control-allow-origin", "*"),
+    ];
+    for (name, value) in cors {
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+}
+
+/// Go's answer to a path with a bad percent escape: 400, plain text, no CORS
+/// headers, and the connection is closed.
+pub fn bad_request() -> Resp {
+    let mut r = with_status(400, full("400 Bad Request"));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    set(&mut r, "connection", "close");
+    r
+}
+
+/// Answers one client request.
+pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let raw_path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let mut watch = false;
+    let mut resp = match keys_request::key_path(&raw_path, query.as_deref()) {
+        Some(KeysPath::BadRequest) => return bad_request(),
+        _ if method == Method::OPTIONS => with_status(200, empty()),
+        Some(path) => {
+            watch = query.as_deref().is_some_and(|q| q.contains("wait="));
+            keys::handle(&app, req, path).await
+        }
+        // Go's ServeMux cleans every decoded path (keeping a trailing slash)
+        // and redirects when that changes it.
+        None => match keys_request::unescape_path(&raw_path) {
+            None => return bad_request(),
+            Some(decoded) => match keys_request::redirect_location(&decoded, query.as_deref()) {
+                Some(location) => redirect(&method, &location),
+                None => {
+                    let decoded = String::from_utf8_lossy(&decoded).into_owned();
+                    info::handle(&app, &method, &decoded, req).await
+                }
+            },
+        },
+    };
+    // The CORS headers come first, as Go's sorted header write puts them.
+    let mut headers = hyper::HeaderMap::with_capacity(resp.headers().len() + 3);
+    add_cors(&mut headers);
+    for (name, value) in resp.headers() {
+        headers.append(name.clone(), value.clone());
+    }
+    *resp.headers_mut() = headers;
+    let status = resp.status().as_u16();
+    let seconds = (!watch).then(|| start.elapsed().as_secs_f64());
+    app.metrics.request(method.as_str(), status, seconds);
+    resp
+}
+
+/// The peer listener: `/version` (raft RPCs arrive with clustering).
+pub fn peer_route(req: Request<Incoming>) -> Resp {
+    let mut resp = if req.uri().path() == "/version" {
+        if req.method() == Method::GET {
+            info::version()
+        } else {
+            method_not_allowed("GET")
+        }
+    } else {
+        not_found()
+    };
+    let mut headers = hyper::HeaderMap::new();
+    add_cors(&mut headers);
+    headers.extend(resp.headers().clone());
+    *resp.headers_mut() = headers;
+    resp
+}

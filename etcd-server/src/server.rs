@@ -1,0 +1,364 @@
+//! Starting and stopping a member: storage, raft, the member's records, the
+//! expiry ticker and the listeners; then a graceful stop.
+
+use crate::app::{now_nanos, App};
+use crate::cluster;
+use crate::http;
+use crate::ids;
+use crate::raft::log_store::LogStore;
+use crate::raft::network::SingleMember;
+use crate::raft::state_machine::StateMachine;
+use crate::raft::{typ, Member, Request};
+use crate::store::Command;
+use crate::watch::WatchHub;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// Everything a member needs to start (derived from the validated flags).
+#[derive(Debug)]
+pub struct Options {
+    pub name: String,
+    pub data_dir: PathBuf,
+    pub wal_dir: Option<PathBuf>,
+    /// Bound client listeners (bound by the caller, so tests may use port 0).
+    pub client_listeners: Vec<TcpListener>,
+    pub peer_listeners: Vec<TcpListener>,
+    pub advertise_client_urls: Vec<String>,
+    pub initial_advertise_peer_urls: Vec<String>,
+    /// `name=url,...` of the initial cluster (names with their peer URLs).
+    pub initial_cluster: Vec<(String, Vec<String>)>,
+    pub initial_cluster_token: String,
+    pub heartbeat_interval: Duration,
+    pub election_timeout: Duration,
+    pub snapshot_count: u64,
+}
+
+/// Why a member could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Config(String),
+    #[error("raft: {0}")]
+    Raft(String),
+}
+
+/// This member's identity, kept in the data dir from its first start on (the
+/// flags that computed it are ignored at later starts, like the reference).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Identity {
+    member_id: String,
+    cluster_id: String,
+}
+
+fn identity_path(member_dir: &Path) -> PathBuf {
+    member_dir.join("identity.json")
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut f, bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Reads or creates the member and cluster ids.
+fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), ServerError> {
+    let path = identity_path(member_dir);
+    if path.exists() {
+        let bytes = std::fs::read(&path)?;
+        let id: Identity = serde_json::from_slice(&bytes)
+            .map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))?;
+        let parse = |s: &str| {
+            ids::parse_hex(s)
+                .ok_or_else(|| ServerError::Config(format!("{}: bad id {s}", path.display())))
+        };
+        return Ok((parse(&id.member_id)?, parse(&id.cluster_id)?, false));
+    }
+    let token = &opts.initial_cluster_token;
+    let member_id = ids::member_id(&opts.initial_advertise_peer_urls, token, None);
+    let all: Vec<u64> = opts
+        .initial_cluster
+        .iter()
+        .map(|(_, urls)| ids::member_id(urls, token, None))
+        .collect();
+    if !all.contains(&member_id) {
+        return Err(ServerError::Config(format!(
+            "couldn't find local name {:?} in the initial cluster configuration",
+            opts.name
+        )));
+    }
+    if all.len() > 1 {
+        return Err(ServerError::Config(
+            "this version runs single-member clusters only (clustering is not built yet)".into(),
+        ));
+    }
+    let cluster_id = ids::cluster_id(&all);
+    std::fs::create_dir_all(member_dir)?;
+    let record = Identity {
+        member_id: ids::hex(member_id),
+        cluster_id: ids::hex(cluster_id),
+    };
+    write_atomically(&path, &serde_json::to_vec(&record).expect("serialisable"))?;
+    Ok((member_id, cluster_id, true))
+}
+
+fn raft_config(opts: &Options) -> Result<openraft::Config, ServerError> {
+    let heartbeat = opts.heartbeat_interval.as_millis() as u64;
+    let election = opts.election_timeout.as_millis() as u64;
+    let config = openraft::Config {
+        cluster_name: opts.initial_cluster_token.clone(),
+        heartbeat_interval: heartbeat.max(1),
+        election_timeout_min: election.max(2),
+        election_timeout_max: (election * 2).max(3),
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(opts.snapshot_count.max(1)),
+        max_in_snapshot_log_to_keep: 1000,
+        install_snapshot_timeout: 10_000,
+        ..openraft::Config::default()
+    };
+    config
+        .validate()
+        .map_err(|e| ServerError::Config(e.to_string()))
+}
+
+/// Proposes `command` and waits for it to be applied.
+async fn propose(raft: &typ::Raft, command: Command) -> Result<(), ServerError> {
+    let resp = raft
+        .client_write(Request {
+            now: now_nanos(),
+            command,
+        })
+        .await
+        .map_err(|e| ServerError::Raft(e.to_string()))?;
+    match resp.data.0 {
+        Some(Err(e)) => Err(ServerError::Raft(e.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// Runs a member until `shutdown` resolves.
+pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+    let member_dir = opts.data_dir.join("member");
+    let wal_dir = opts
+        .wal_dir
+        .clone()
+        .unwrap_or_else(|| member_dir.join("wal"));
+    let snap_dir = member_dir.join("snap");
+    info!(target: "embed", "name = {}", opts.name);
+    info!(target: "embed", "data dir = {}", opts.data_dir.display());
+    info!(target: "embed", "member dir = {}", member_dir.display());
+    info!(target: "embed", "heartbeat = {}ms", opts.heartbeat_interval.as_millis());
+    info!(target: "embed", "election = {}ms", opts.election_timeout.as_millis());
+    info!(target: "embed", "snapshot count = {}", opts.snapshot_count);
+    info!(target: "embed", "advertise client URLs = {}", opts.advertise_client_urls.join(","));
+    let (member_id, cluster_id, fresh) = identity(&opts, &member_dir)?;
+    std::fs::create_dir_all(&snap_dir)?;
+    let hub = WatchHub::new();
+    let log_store = LogStore::open(&wal_dir)?;
+    let state_machine = StateMachine::open(&snap_dir, hub.clone())?;
+    let store = state_machine.store();
+    if fresh {
+        info!(target: "etcdserver", "starting member {} in cluster {}", ids::hex(member_id), ids::hex(cluster_id));
+    } else {
+        info!(target: "etcdserver", "restarting member {} in cluster {}", ids::hex(member_id), ids::hex(cluster_id));
+    }
+    let raft = typ::Raft::new(
+        member_id,
+        Arc::new(raft_config(&opts)?),
+        SingleMember,
+        log_store,
+        state_machine,
+    )
+    .await
+    .map_err(|e| ServerError::Raft(e.to_string()))?;
+    let me = Member {
+        name: opts.name.clone(),
+        peer_urls: opts.initial_advertise_peer_urls.clone(),
+        client_urls: opts.advertise_client_urls.clone(),
+    };
+    let initialized = raft
+        .is_initialized()
+        .await
+        .map_err(|e| ServerError::Raft(e.to_string()))?;
+    if !initialized {
+        raft.initialize(BTreeMap::from([(member_id, me.clone())]))
+            .await
+            .map_err(|e| ServerError::Raft(e.to_string()))?;
+    } else {
+        // A single voter need not wait out an election timeout.
+        let _ = raft.trigger().elect().await;
+    }
+    raft.wait(Some(Duration::from_secs(30)))
+        .current_leader(member_id, "become leader")
+        .await
+        .map_err(|e| ServerError::Raft(e.to_string()))?;
+
+    let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
+    let app = Arc::new(App::new(
+        raft.clone(),
+        store,
+        hub,
+        member_id,
+        cluster_id,
+        opts.name.clone(),
+        opts.advertise_client_urls.clone(),
+        opts.initial_advertise_peer_urls.clone(),
+        request_timeout,
+    ));
+
+    // The reference checks whether auth is enabled at start (one failing
+    // lookup, visible in /v2/stats/store).
+    let _ = app.store().get("/2/enabled", false, false, 0);
+    // Remember since when this leader leads (`leaderInfo.startTime`).
+    let _ = app.leader();
+    // The member's records, as the reference writes them.
+    let (has_member, has_version) = {
+        let s = app.store();
+        (cluster::has_member(&s, member_id), cluster::has_version(&s))
+    };
+    if !has_member {
+        propose(&raft, cluster::add_member(member_id, &me.peer_urls)).await?;
+        info!(target: "etcdserver/membership", "added member {} {:?} to cluster {}", ids::hex(member_id), me.peer_urls, ids::hex(cluster_id));
+    }
+    propose(
+        &raft,
+        cluster::publish(member_id, &opts.name, &me.client_urls),
+    )
+    .await?;
+    info!(target: "etcdserver", "published {{Name:{} ClientURLs:[{}]}} to cluster {}", opts.name, me.client_urls.join(" "), ids::hex(cluster_id));
+    if !has_version {
+        info!(target: "etcdserver", "setting up the initial cluster version to 3.4");
+        propose(&raft, cluster::set_version()).await?;
+        info!(target: "etcdserver/membership", "set the initial cluster version to 3.4");
+    }
+    info!(target: "etcdserver/api", "enabled capabilities for version 3.4");
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let ticker = tokio::spawn(expiry_ticker(app.clone(), stop_rx.clone()));
+    let mut servers = Vec::new();
+    for listener in opts.peer_listeners {
+        info!(target: "embed", "listening for peers on {}", listener.local_addr()?);
+        servers.push(tokio::spawn(serve(
+            listener,
+            app.clone(),
+            stop_rx.clone(),
+            false,
+        )));
+    }
+    let mut addrs = Vec::new();
+    for listener in opts.client_listeners {
+        addrs.push(listener.local_addr()?);
+        servers.push(tokio::spawn(serve(
+            listener,
+            app.clone(),
+            stop_rx.clone(),
+            true,
+        )));
+    }
+    info!(target: "embed", "ready to serve client requests");
+    for addr in addrs {
+        info!(target: "embed", "serving insecure client requests on {addr}, this is strongly discouraged!");
+    }
+
+    shutdown.await;
+    info!(target: "etcdserver", "received stop signal; stopping");
+    let _ = stop_tx.send(true);
+    for s in servers {
+        let _ = s.await;
+    }
+    let _ = ticker.await;
+    if let Err(e) = raft.shutdown().await {
+        warn!(target: "etcdserver", "raft shutdown: {e}");
+    }
+    info!(target: "etcdserver", "stopped");
+    Ok(())
+}
+
+/// While leading, proposes `Expire` whenever some node's expiration has
+/// passed (checked every 100 ms; the reference sweeps every 500 ms).
+async fn expiry_ticker(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let now = now_nanos();
+        let due = app.store().next_expiration().is_some_and(|t| t <= now);
+        if due && app.is_leader() {
+            let req = Request {
+                now,
+                command: Command::Expire,
+            };
+            if let Err(e) = app.raft.client_write(req).await {
+                warn!(target: "etcdserver", "expiry proposal failed: {e}");
+            }
+        }
+    }
+}
+
+/// Serves one listener until `stop`, then lets open requests finish (watches
+/// are cut after a short grace period).
+async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut stop: watch::Receiver<bool>,
+    client: bool,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    warn!(target: "embed", "accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = service_fn(move |req| {
+            let app = app.clone();
+            async move {
+                let resp = if client {
+                    http::route(app, req).await
+                } else {
+                    http::peer_route(req)
+                };
+                Ok::<_, std::convert::Infallible>(resp)
+            }
+        });
+        let conn = http1::Builder::new()
+            .title_case_headers(true)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(2), graceful.shutdown()).await;
+}
