@@ -1,4 +1,7 @@
-//! Black-box tests: they start the workspace's real binaries.
+//! Black-box tests: they start the workspace's real binaries (and the
+//! reference etcd, when it is installed).
 
+mod differential;
+mod server_basic;
 mod skeleton;
 mod util;

@@ -1,8 +1,14 @@
-//! Helpers shared by the black-box tests.
+//! Helpers shared by the black-box tests: building and locating the
+//! workspace's binaries, starting servers on free loopback ports with
+//! temporary data dirs, and a raw HTTP/1.1 client for byte-exact checks.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Path of a binary built from this workspace (`etcd-server`, `etcdctl`).
 ///
@@ -33,4 +39,269 @@ fn build_workspace_bins(profile_dir: &Path) {
     }
     let status = cmd.status().expect("run cargo build");
     assert!(status.success(), "cargo build --workspace --bins failed");
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released; good enough for tests
+/// that start a server right away).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A running `etcd-server` (or reference `etcd`) on loopback with its own
+/// temporary data dir; killed when dropped.
+#[derive(Debug)]
+pub struct Server {
+    pub binary: PathBuf,
+    pub name: String,
+    pub client_port: u16,
+    pub peer_port: u16,
+    pub data: tempfile::TempDir,
+    pub extra: Vec<String>,
+    child: Option<Child>,
+    /// Every stderr line so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts our `etcd-server` and waits until it serves clients.
+    pub fn start() -> Server {
+        Server::start_with(workspace_bin("etcd-server"), &[])
+    }
+
+    /// Starts `binary` with the usual single-member flags plus `extra`.
+    pub fn start_with(binary: PathBuf, extra: &[&str]) -> Server {
+        let mut s = Server {
+            binary,
+            name: "n1".into(),
+            client_port: free_port(),
+            peer_port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+            log: Default::default(),
+        };
+        s.spawn();
+        s
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.client_port)
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.client_port)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.path().join("data")
+    }
+
+    fn args(&self) -> Vec<String> {
+        let client = self.url();
+        let peer = format!("http://127.0.0.1:{}", self.peer_port);
+        let mut args = vec![
+            "--name".into(),
+            self.name.clone(),
+            "--data-dir".into(),
+            self.data_dir().display().to_string(),
+            "--enable-v2=true".into(),
+            "--listen-client-urls".into(),
+            client.clone(),
+            "--advertise-client-urls".into(),
+            client,
+            "--listen-peer-urls".into(),
+            peer.clone(),
+            "--initial-advertise-peer-urls".into(),
+            peer.clone(),
+            "--initial-cluster".into(),
+            format!("{}={peer}", self.name),
+        ];
+        args.extend(self.extra.iter().cloned());
+        args
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(&self.binary)
+            .args(self.args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("ready to serve client requests") {
+                    let _ = ready_tx.send(());
+                }
+                log.lock().unwrap().push(line);
+            }
+        });
+        self.child = Some(child);
+        let deadline = Duration::from_secs(60);
+        if ready_rx.recv_timeout(deadline).is_err() {
+            let log = self.log.lock().unwrap().join("\n");
+            panic!("server did not become ready in {deadline:?}; log:\n{log}");
+        }
+    }
+
+    /// Everything the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// `kill -9`.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for the exit status (None if it had to be killed).
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let mut c = self.child.take()?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if let Ok(Some(status)) = c.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = c.kill();
+        let _ = c.wait();
+        None
+    }
+
+    /// Starts the same member again on the same data dir and ports.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.log.lock().unwrap().clear();
+        self.spawn();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A raw HTTP/1.1 answer.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    pub status: u16,
+    /// Header lines as sent (`Name: value`), in order.
+    pub headers: Vec<String>,
+    pub body: Vec<u8>,
+}
+
+impl Raw {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find_map(|h| {
+            let (n, v) = h.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends one request with `Connection: close` and reads the whole answer
+/// (chunked bodies decoded).
+pub fn raw(addr: &str, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Raw {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || method == "PUT" || method == "POST" {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)
+        .unwrap_or_else(|e| panic!("{method} {target} on {addr}: read answer: {e}"));
+    parse_raw(&buf, method == "HEAD")
+}
+
+/// A form PUT/POST (`application/x-www-form-urlencoded`).
+pub fn form(addr: &str, method: &str, target: &str, body: &str) -> Raw {
+    raw(
+        addr,
+        method,
+        target,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )
+}
+
+fn parse_raw(buf: &[u8], head: bool) -> Raw {
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head_text = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut lines = head_text.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    let headers: Vec<String> = lines.map(str::to_owned).collect();
+    let rest = &buf[split + 4..];
+    let chunked = headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("transfer-encoding: chunked"));
+    let body = if head {
+        Vec::new()
+    } else if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_vec()
+    };
+    Raw {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
+        rest = &rest[eol + 2..];
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[(size + 2).min(rest.len())..];
+    }
+    out
+}
+
+/// Whether the reference `etcd` is installed (interop tests skip, saying so,
+/// when it is not).
+pub fn reference_etcd() -> Option<PathBuf> {
+    let out = Command::new("etcd").arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.contains("etcd Version: 3.4")
+        .then(|| PathBuf::from("etcd"))
 }

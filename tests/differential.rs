@@ -1,0 +1,224 @@
+//! The same requests against our server and the reference etcd (when it is
+//! installed), answers compared: status, `Content-Type`, `X-Etcd-Index` and
+//! the body, after normalising what varies between runs (ids, raft
+//! positions, times). Both start as fresh single members, so their store
+//! indexes match exactly.
+
+use crate::util::{raw, reference_etcd, Raw, Server};
+
+/// One request: method, target (path and query), form body (None: no body).
+type Step = (&'static str, &'static str, Option<&'static str>);
+
+const STEPS: &[Step] = &[
+    ("GET", "/v2/keys", None),
+    ("PUT", "/v2/keys/message", Some("value=Hello world")),
+    ("PUT", "/v2/keys/message", Some("value=Hello etcd")),
+    ("GET", "/v2/keys/message", None),
+    ("GET", "/v2/keys/missing/deeper", None),
+    ("HEAD", "/v2/keys/missing", None),
+    ("HEAD", "/v2/keys/message", None),
+    ("PUT", "/v2/keys/dir/a", Some("value=1")),
+    ("PUT", "/v2/keys/dir/c", Some("value=3")),
+    ("PUT", "/v2/keys/dir/b", Some("value=2")),
+    ("PUT", "/v2/keys/dir/sub/x", Some("value=x")),
+    ("PUT", "/v2/keys/dir/_hidden", Some("value=h")),
+    ("PUT", "/v2/keys/dir/emptydir", Some("dir=true")),
+    ("GET", "/v2/keys/dir?sorted=true", None),
+    ("GET", "/v2/keys/dir?recursive=true&sorted=true", None),
+    ("GET", "/v2/keys/dir/_hidden", None),
+    ("GET", "/v2/keys/dir?quorum=true&sorted=true", None),
+    ("GET", "/v2/keys/?recursive=true&sorted=true", None),
+    ("GET", "/v2/keys/dir/emptydir?recursive=true", None),
+    ("PUT", "/v2/keys/d2", Some("dir=true")),
+    ("PUT", "/v2/keys/d2", Some("dir=true")),
+    ("PUT", "/v2/keys/f1", Some("value=v")),
+    ("PUT", "/v2/keys/f1", Some("dir=true")),
+    ("PUT", "/v2/keys/d2", Some("value=v")),
+    ("PUT", "/v2/keys/d3", Some("dir=true&value=abc")),
+    ("PUT", "/v2/keys/file9", Some("value=v")),
+    ("PUT", "/v2/keys/file9/child", Some("value=v")),
+    ("GET", "/v2/keys/file9/child", None),
+    ("DELETE", "/v2/keys/file9/child", None),
+    ("PUT", "/v2/keys/t2", Some("value=v&ttl=")),
+    ("PUT", "/v2/keys/tbig", Some("value=v&ttl=8000000000")),
+    ("PUT", "/v2/keys/t4", Some("value=v&ttl=-1")),
+    ("PUT", "/v2/keys/t4", Some("value=v&ttl=1.5")),
+    ("PUT", "/v2/keys/t4", Some("value=v&ttl=9223372036")),
+    ("PUT", "/v2/keys/r2", Some("value=x")),
+    ("PUT", "/v2/keys/r2", Some("value=new&ttl=200&refresh=true")),
+    ("PUT", "/v2/keys/r2", Some("refresh=true")),
+    ("PUT", "/v2/keys/r3", Some("refresh=true&ttl=100")),
+    ("PUT", "/v2/keys/c1", Some("value=one&prevExist=false")),
+    ("PUT", "/v2/keys/c1", Some("value=two&prevExist=false")),
+    ("PUT", "/v2/keys/c1", Some("value=three&prevExist=true")),
+    ("PUT", "/v2/keys/c2", Some("value=x&prevExist=true")),
+    ("PUT", "/v2/keys/cd", Some("dir=true&prevExist=false")),
+    ("PUT", "/v2/keys/cd", Some("dir=true&prevExist=true")),
+    ("PUT", "/v2/keys/cd", Some("value=x&prevExist=true")),
+    ("PUT", "/v2/keys/c1", Some("dir=true&prevExist=true")),
+    ("PUT", "/v2/keys/c1", Some("value=four&prevValue=three")),
+    ("PUT", "/v2/keys/c1", Some("value=five&prevValue=")),
+    ("PUT", "/v2/keys/c1", Some("value=five&prevIndex=1")),
+    ("PUT", "/v2/keys/c1", Some("value=five&prevIndex=abc")),
+    ("PUT", "/v2/keys/c1", Some("value=five&prevIndex=0")),
+    (
+        "PUT",
+        "/v2/keys/c1",
+        Some("value=six&prevValue=wrong&prevIndex=1"),
+    ),
+    ("PUT", "/v2/keys/c1", Some("value=six&prevValue=five")),
+    (
+        "PUT",
+        "/v2/keys/nv?noValueOnSuccess=true",
+        Some("value=bar"),
+    ),
+    ("POST", "/v2/keys/queue", Some("value=Job1")),
+    ("POST", "/v2/keys/queue", Some("value=Job2")),
+    ("POST", "/v2/keys/queue", Some("dir=true")),
+    ("GET", "/v2/keys/queue?recursive=true&sorted=true", None),
+    ("POST", "/v2/keys/message", Some("value=x")),
+    ("POST", "/v2/keys", Some("value=rootq")),
+    ("DELETE", "/v2/keys/dir", None),
+    ("DELETE", "/v2/keys/dir/emptydir?dir=true", None),
+    ("DELETE", "/v2/keys/dir/sub?dir=true", None),
+    ("DELETE", "/v2/keys/dir?recursive=true", None),
+    ("DELETE", "/v2/keys/message?prevValue=nope", None),
+    ("DELETE", "/v2/keys/message?prevValue=Hello%20etcd", None),
+    ("DELETE", "/v2/keys/message", None),
+    ("DELETE", "/v2/keys/", None),
+    ("DELETE", "/v2/keys/?prevValue=x", None),
+    ("PUT", "/v2/keys/", Some("value=x")),
+    ("PUT", "/v2/keys/o?wait=true", Some("value=x")),
+    ("GET", "/v2/keys/foo?recursive=maybe", None),
+    ("GET", "/v2/keys/foo?waitIndex=-5", None),
+    ("PUT", "/v2/keys/o?prevExist=maybe&refresh=maybe", None),
+    ("PATCH", "/v2/keys/foo", Some("value=x")),
+    ("GET", "/v2/keys//norm/a", None),
+    ("PUT", "/v2/keys/norm//b", Some("value=B")),
+    ("GET", "/v2/keysfoo", None),
+    ("GET", "/v2/keys/message?wait=true&waitIndex=1", None),
+    (
+        "GET",
+        "/v2/keys/queue?wait=true&recursive=true&waitIndex=1",
+        None,
+    ),
+    (
+        "GET",
+        "/v2/keys/queue?wait=true&recursive=true&waitIndex=5",
+        None,
+    ),
+    ("PUT", "/v2/keys/sp%20ace", Some("value=1")),
+    ("PUT", "/v2/keys/uni/%E2%98%83", Some("value=snowman")),
+    (
+        "PUT",
+        "/v2/keys/special/quote",
+        Some("value=a%22b%5Cc%3C%3E%26%2F"),
+    ),
+    ("PUT", "/v2/keys/special/invalidutf8", Some("value=%ff%fe")),
+    ("GET", "/v2/keys/uni?recursive=true", None),
+    ("GET", "/v2/members", None),
+    ("GET", "/v2/members/leader", None),
+    ("GET", "/v2/members/foo", None),
+    ("GET", "/v2/machines", None),
+    ("GET", "/version", None),
+    ("POST", "/version", None),
+    ("GET", "/health", None),
+    ("GET", "/v2/stats/leader", None),
+    ("GET", "/v2/stats", None),
+    ("GET", "/nothing", None),
+    ("OPTIONS", "/v2/keys/foo", None),
+    ("GET", "/v2/stats/store", None),
+];
+
+/// Replaces what differs between two runs by placeholders.
+fn normalise(r: &Raw, ids: &[String]) -> String {
+    let mut body = r.text();
+    for id in ids {
+        body = body.replace(id.as_str(), "<id>");
+    }
+    // Times (expiration, startTime) and ports.
+    let mut out = String::new();
+    let mut rest = body.as_str();
+    while let Some(i) = rest.find("\"20") {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + 1..];
+        let end = tail.find('"').unwrap_or(0);
+        if tail[..end].contains('T') && tail[..end].ends_with('Z') {
+            out.push_str("\"<time>");
+            rest = &tail[end..];
+        } else {
+            out.push('"');
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    let mut s = out;
+    while let Some(i) = s.find("127.0.0.1:") {
+        let digits = s[i + 10..].chars().take_while(char::is_ascii_digit).count();
+        s.replace_range(i..i + 10 + digits, "<addr>");
+    }
+    s
+}
+
+fn describe(r: &Raw, ids: &[String]) -> String {
+    format!(
+        "{} ct={:?} etcd-index={:?} allow={:?} location={:?} body={}",
+        r.status,
+        r.header("Content-Type"),
+        r.header("X-Etcd-Index"),
+        r.header("Allow"),
+        r.header("Location"),
+        normalise(r, ids)
+    )
+}
+
+fn send(server: &Server, step: &Step) -> Raw {
+    let (method, target, body) = *step;
+    match body {
+        Some(b) => raw(
+            &server.addr(),
+            method,
+            target,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            b.as_bytes(),
+        ),
+        None => raw(&server.addr(), method, target, &[], b""),
+    }
+}
+
+fn member_ids(server: &Server) -> Vec<String> {
+    let r = raw(&server.addr(), "GET", "/v2/members", &[], b"");
+    let mut ids = vec![r.header("X-Etcd-Cluster-Id").unwrap_or_default().to_owned()];
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap_or_default();
+    for m in v["members"].as_array().into_iter().flatten() {
+        ids.push(m["id"].as_str().unwrap_or_default().to_owned());
+    }
+    ids.retain(|i| !i.is_empty());
+    ids
+}
+
+#[test]
+fn same_answers_as_the_reference() {
+    let Some(etcd) = reference_etcd() else {
+        eprintln!("SKIPPED same_answers_as_the_reference: the reference etcd is not installed");
+        return;
+    };
+    let ours = Server::start();
+    let reference = Server::start_with(etcd, &[]);
+    let (our_ids, ref_ids) = (member_ids(&ours), member_ids(&reference));
+    let mut mismatches = Vec::new();
+    for step in STEPS {
+        let a = describe(&send(&ours, step), &our_ids);
+        let b = describe(&send(&reference, step), &ref_ids);
+        if a != b {
+            mismatches.push(format!("{} {}\n  ours: {a}\n  ref:  {b}", step.0, step.1));
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} answers differ:\n{}",
+        mismatches.len(),
+        STEPS.len(),
+        mismatches.join("\n")
+    );
+}

@@ -1,0 +1,121 @@
+//! A single member end to end: start-up lines, the first index, every
+//! endpoint answering, watches, expiry, graceful stop and restart.
+
+use crate::util::{form, raw, Server};
+use std::time::{Duration, Instant};
+
+#[test]
+fn starts_like_the_reference_and_first_write_gets_index_4() {
+    let s = Server::start();
+    let log = s.log();
+    for line in [
+        "embed: name = n1",
+        "etcdserver: starting member ",
+        "etcdserver: published {Name:n1 ClientURLs:[",
+        "etcdserver/api: enabled capabilities for version 3.4",
+        "embed: ready to serve client requests",
+    ] {
+        assert!(
+            log.contains(line),
+            "missing start-up line {line:?} in:\n{log}"
+        );
+    }
+    let r = form(&s.addr(), "PUT", "/v2/keys/foo", "value=bar");
+    assert_eq!(r.status, 201);
+    assert_eq!(r.header("X-Etcd-Index"), Some("4"));
+    assert_eq!(
+        r.text(),
+        "{\"action\":\"set\",\"node\":{\"key\":\"/foo\",\"value\":\"bar\",\"modifiedIndex\":4,\"createdIndex\":4}}\n"
+    );
+    // Canonical header case, as Go writes it.
+    assert!(
+        r.headers
+            .iter()
+            .any(|h| h.starts_with("X-Etcd-Cluster-Id: ")),
+        "{:?}",
+        r.headers
+    );
+}
+
+#[test]
+fn restart_keeps_data_and_republishes_once() {
+    let mut s = Server::start();
+    form(&s.addr(), "PUT", "/v2/keys/a", "value=1");
+    form(&s.addr(), "PUT", "/v2/keys/t", "value=x&ttl=1000");
+    s.restart();
+    let r = raw(&s.addr(), "GET", "/v2/keys/a", &[], b"");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text().contains("\"value\":\"1\",\"modifiedIndex\":4"),
+        "{}",
+        r.text()
+    );
+    // One index for the re-published attributes, like the reference.
+    assert_eq!(r.header("X-Etcd-Index"), Some("6"));
+    let t = raw(&s.addr(), "GET", "/v2/keys/t", &[], b"");
+    assert!(t.text().contains("\"ttl\":"), "{}", t.text());
+}
+
+#[test]
+fn sigterm_stops_cleanly() {
+    let mut s = Server::start();
+    form(&s.addr(), "PUT", "/v2/keys/a", "value=1");
+    let status = s.terminate().expect("server exits on SIGTERM");
+    assert!(status.success(), "exit status {status:?}");
+}
+
+#[test]
+fn long_poll_watch_and_expiry() {
+    let s = Server::start();
+    let addr = s.addr();
+    let watcher = std::thread::spawn(move || raw(&addr, "GET", "/v2/keys/w/k?wait=true", &[], b""));
+    std::thread::sleep(Duration::from_millis(300));
+    form(&s.addr(), "PUT", "/v2/keys/w/k", "value=v1&ttl=1");
+    let w = watcher.join().unwrap();
+    assert_eq!(w.status, 200);
+    assert_eq!(w.header("X-Etcd-Index"), Some("3"));
+    assert!(w.text().contains("\"action\":\"set\""), "{}", w.text());
+    // The expire event arrives between 1 and ~1.5 s later.
+    let start = Instant::now();
+    let e = raw(
+        &s.addr(),
+        "GET",
+        "/v2/keys/w/k?wait=true&waitIndex=5",
+        &[],
+        b"",
+    );
+    assert!(
+        e.text().starts_with("{\"action\":\"expire\""),
+        "{}",
+        e.text()
+    );
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let gone = raw(&s.addr(), "GET", "/v2/keys/w/k", &[], b"");
+    assert_eq!(gone.status, 404);
+}
+
+#[test]
+fn dropped_watchers_are_removed() {
+    let s = Server::start();
+    let count = || {
+        let r = raw(&s.addr(), "GET", "/v2/stats/store", &[], b"");
+        let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        v["watchers"].as_u64().unwrap()
+    };
+    {
+        use std::io::Write;
+        let mut c = std::net::TcpStream::connect(s.addr()).unwrap();
+        c.write_all(b"GET /v2/keys/x?wait=true HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(count(), 1);
+    }
+    let start = Instant::now();
+    while count() != 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "watcher not dropped after disconnect"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
