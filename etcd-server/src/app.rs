@@ -2,6 +2,7 @@
 //! hub, this member's identity and the metrics.
 
 use crate::metrics::Metrics;
+use crate::propose::Proposer;
 use crate::raft::typ;
 use crate::store::Store;
 use crate::watch::WatchHub;
@@ -10,6 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub struct App {
     pub raft: typ::Raft,
+    /// Writes go through here (group commit).
+    pub proposer: Proposer,
     pub store: Arc<RwLock<Store>>,
     pub hub: WatchHub,
     pub member_id: u64,
@@ -58,6 +61,7 @@ impl App {
         request_timeout: Duration,
     ) -> App {
         App {
+            proposer: Proposer::start(raft.clone()),
             raft,
             store,
             hub,

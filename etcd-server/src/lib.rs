@@ -17,6 +17,7 @@ pub mod http;
 pub mod ids;
 pub mod logging;
 pub mod metrics;
+pub mod propose;
 pub mod raft;
 pub mod server;
 pub mod store;

@@ -141,15 +141,16 @@ fn raft_config(opts: &Options) -> Result<openraft::Config, ServerError> {
 }
 
 /// Proposes `command` and waits for it to be applied.
-async fn propose(raft: &typ::Raft, command: Command) -> Result<(), ServerError> {
-    let resp = raft
-        .client_write(Request {
+async fn propose(app: &App, command: Command) -> Result<(), ServerError> {
+    let written = app
+        .proposer
+        .propose(Request {
             now: now_nanos(),
             command,
         })
         .await
-        .map_err(|e| ServerError::Raft(e.to_string()))?;
-    match resp.data.0 {
+        .map_err(ServerError::Raft)?;
+    match written.outcome {
         Some(Err(e)) => Err(ServerError::Raft(e.to_string())),
         _ => Ok(()),
     }
@@ -236,18 +237,18 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         (cluster::has_member(&s, member_id), cluster::has_version(&s))
     };
     if !has_member {
-        propose(&raft, cluster::add_member(member_id, &me.peer_urls)).await?;
+        propose(&app, cluster::add_member(member_id, &me.peer_urls)).await?;
         info!(target: "etcdserver/membership", "added member {} {:?} to cluster {}", ids::hex(member_id), me.peer_urls, ids::hex(cluster_id));
     }
     propose(
-        &raft,
+        &app,
         cluster::publish(member_id, &opts.name, &me.client_urls),
     )
     .await?;
     info!(target: "etcdserver", "published {{Name:{} ClientURLs:[{}]}} to cluster {}", opts.name, me.client_urls.join(" "), ids::hex(cluster_id));
     if !has_version {
         info!(target: "etcdserver", "setting up the initial cluster version to 3.4");
-        propose(&raft, cluster::set_version()).await?;
+        propose(&app, cluster::set_version()).await?;
         info!(target: "etcdserver/membership", "set the initial cluster version to 3.4");
     }
     info!(target: "etcdserver/api", "enabled capabilities for version 3.4");
@@ -310,7 +311,7 @@ async fn expiry_ticker(app: Arc<App>, mut stop: watch::Receiver<bool>) {
                 now,
                 command: Command::Expire,
             };
-            if let Err(e) = app.raft.client_write(req).await {
+            if let Err(e) = app.proposer.propose(req).await {
                 warn!(target: "etcdserver", "expiry proposal failed: {e}");
             }
         }

@@ -133,12 +133,12 @@ async fn write(app: &Arc<App>, kr: &KeyRequest) -> Resp {
         return etcd_error(app, &raft_error("not a write"));
     };
     let written =
-        match tokio::time::timeout(app.request_timeout, app.raft.client_write(request)).await {
+        match tokio::time::timeout(app.request_timeout, app.proposer.propose(request)).await {
             Err(_) => return etcd_error(app, &timed_out()),
-            Ok(Err(e)) => return etcd_error(app, &raft_error(&e.to_string())),
+            Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
             Ok(Ok(written)) => written,
         };
-    let event = match written.data.0 {
+    let event = match written.outcome {
         Some(Ok(event)) => event,
         Some(Err(e)) => return etcd_error(app, &e),
         None => return etcd_error(app, &raft_error("write produced no event")),

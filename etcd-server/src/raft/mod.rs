@@ -24,7 +24,7 @@ mod wal_recovery;
 openraft::declare_raft_types!(
     /// The raft type configuration of this server.
     pub TypeConfig:
-        D = Request,
+        D = Batch,
         R = Response,
         NodeId = u64,
         Node = Member,
@@ -39,10 +39,20 @@ pub struct Request {
     pub command: Command,
 }
 
-/// What applying one log entry produced: the store's event or error for a
-/// request; `None` for blank and membership entries and for `Expire`.
+/// What one raft entry carries: requests proposed together, so that one log
+/// append (one fsync) covers them all (group commit; openraft 0.9 appends and
+/// syncs every entry on its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch(pub Vec<Request>);
+
+/// The outcome of one request: the store's event or error; `None` for
+/// `Expire`.
+pub type Outcome = Option<Result<Arc<Event>, Error>>;
+
+/// What applying one log entry produced: one outcome per request of its
+/// batch, in order (none for blank and membership entries).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Response(pub Option<Result<Arc<Event>, Error>>);
+pub struct Response(pub Vec<Outcome>);
 
 /// A member as raft knows it (the raft node type): what `/v2/members` shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

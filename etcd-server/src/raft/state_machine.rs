@@ -140,14 +140,20 @@ impl StateMachine {
         let mut applied = lock(&self.applied);
         applied.last_applied = Some(entry.log_id);
         match entry.payload {
-            EntryPayload::Blank => Response(None),
-            EntryPayload::Normal(req) => {
-                let result = store.apply(&req.command, req.now, &mut self.hub.sink());
-                Response(result.transpose())
+            EntryPayload::Blank => Response::default(),
+            EntryPayload::Normal(batch) => {
+                let mut sink = self.hub.sink();
+                Response(
+                    batch
+                        .0
+                        .iter()
+                        .map(|req| store.apply(&req.command, req.now, &mut sink).transpose())
+                        .collect(),
+                )
             }
             EntryPayload::Membership(m) => {
                 applied.membership = StoredMembership::new(Some(entry.log_id), m);
-                Response(None)
+                Response::default()
             }
         }
     }

@@ -4,7 +4,7 @@
 use super::log_store::LogStore;
 use super::state_machine::StateMachine;
 use super::typ::{Entry, LogId, StorageError, Vote};
-use super::{Request, Response, TypeConfig};
+use super::{Batch, Request, Response, TypeConfig};
 use crate::store::Command;
 use crate::watch::WatchHub;
 use openraft::storage::{RaftLogStorage, RaftLogStorageExt, RaftStateMachine};
@@ -52,10 +52,10 @@ fn set(path: &str, value: &str) -> Command {
 fn ent(term: u64, index: u64) -> Entry {
     Entry {
         log_id: log_id(term, index),
-        payload: EntryPayload::Normal(Request {
+        payload: EntryPayload::Normal(Batch(vec![Request {
             now: crate::store::testkit_now(),
             command: set(&format!("/1/k{index}"), &format!("value {index}")),
-        }),
+        }])),
     }
 }
 
@@ -428,30 +428,30 @@ async fn apply_answers_every_entry() {
     entries.extend(ents(1, 3..5));
     entries.push(Entry {
         log_id: log_id(1, 5),
-        payload: EntryPayload::Normal(Request {
+        payload: EntryPayload::Normal(Batch(vec![Request {
             now: crate::store::testkit_now(),
             command: Command::Delete {
                 path: "/1/missing".into(),
                 dir: false,
                 recursive: false,
             },
-        }),
+        }])),
     });
     entries.push(Entry {
         log_id: log_id(1, 6),
-        payload: EntryPayload::Normal(Request {
+        payload: EntryPayload::Normal(Batch(vec![Request {
             now: crate::store::testkit_now(),
             command: Command::Expire,
-        }),
+        }])),
     });
     let out = sm.apply(entries).await.unwrap();
     assert_eq!(out.len(), 6);
-    assert_eq!(out[0], Response(None));
-    assert_eq!(out[1], Response(None));
-    let ev = out[2].0.clone().unwrap().unwrap();
+    assert_eq!(out[0], Response::default());
+    assert_eq!(out[1], Response::default());
+    let ev = out[2].0[0].clone().unwrap().unwrap();
     assert_eq!(ev.node.key, "/1/k3");
-    assert!(matches!(&out[4].0, Some(Err(_))));
-    assert_eq!(out[5], Response(None));
+    assert!(matches!(&out[4].0[0], Some(Err(_))));
+    assert_eq!(out[5], Response(vec![None]));
     let (applied, mem) = sm.applied_state().await.unwrap();
     assert_eq!(applied, Some(log_id(1, 6)));
     assert_eq!(mem.log_id(), &Some(log_id(1, 2)));
