@@ -442,10 +442,17 @@ impl Shared {
     }
 }
 
-/// Runs blocking file work off the async runtime's workers.
+/// Runs blocking file work (writes and fsyncs). On a multi-threaded runtime
+/// it runs in place, telling the runtime to move other tasks off this worker
+/// (raft waits for the result anyway, and a thread hand-off per append costs
+/// more than the work); elsewhere on the blocking pool.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+        return tokio::task::block_in_place(f);
+    }
     tokio::task::spawn_blocking(f)
         .await
         .map_err(io::Error::other)?
