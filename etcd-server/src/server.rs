@@ -212,6 +212,12 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         .current_leader(member_id, "become leader")
         .await
         .map_err(|e| ServerError::Raft(e.to_string()))?;
+    // Nothing is read or served before the whole log is applied: a leader's
+    // linearizable barrier waits until every committed entry (its own blank
+    // entry included) is in the store.
+    raft.ensure_linearizable()
+        .await
+        .map_err(|e| ServerError::Raft(format!("replaying the log: {e}")))?;
 
     let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
     let app = Arc::new(App::new(
