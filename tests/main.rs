@@ -2,6 +2,9 @@
 //! reference etcd, when it is installed).
 
 mod differential;
+mod durability;
+mod interop_etcdctl;
+mod restart;
 mod server_basic;
 mod skeleton;
 mod util;

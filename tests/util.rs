@@ -136,10 +136,11 @@ impl Server {
         let log = self.log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("ready to serve client requests") {
+                let ready = line.contains("ready to serve client requests");
+                log.lock().unwrap().push(line);
+                if ready {
                     let _ = ready_tx.send(());
                 }
-                log.lock().unwrap().push(line);
             }
         });
         self.child = Some(child);
@@ -304,4 +305,188 @@ pub fn reference_etcd() -> Option<PathBuf> {
     let text = String::from_utf8_lossy(&out.stdout);
     text.contains("etcd Version: 3.4")
         .then(|| PathBuf::from("etcd"))
+}
+
+impl Server {
+    /// Starts the same member again on the same data dir expecting it to
+    /// fail: waits up to `timeout` for the process to exit and returns its
+    /// exit status and its stderr. Panics (after killing it) if it is still
+    /// running then.
+    pub fn start_expecting_exit(
+        &mut self,
+        timeout: Duration,
+    ) -> (std::process::ExitStatus, String) {
+        self.kill9();
+        let mut child = Command::new(&self.binary)
+            .args(self.args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return (status, reader.join().unwrap_or_default());
+            }
+            if start.elapsed() > timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                let text = reader.join().unwrap_or_default();
+                panic!("server still running after {timeout:?}; log:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A keep-alive HTTP/1.1 client connection that reports failures (refused,
+/// reset, closed mid-answer) as errors instead of panicking; reconnects on
+/// the next request after a failure.
+#[derive(Debug)]
+pub struct Conn {
+    addr: String,
+    stream: Option<BufReader<TcpStream>>,
+}
+
+impl Conn {
+    pub fn new(addr: &str) -> Conn {
+        Conn {
+            addr: addr.to_owned(),
+            stream: None,
+        }
+    }
+
+    /// A form PUT/POST (`application/x-www-form-urlencoded`).
+    pub fn form(&mut self, method: &str, target: &str, body: &str) -> std::io::Result<Raw> {
+        self.request(
+            method,
+            target,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+    }
+
+    /// Sends one request on the kept-alive connection and reads its answer.
+    pub fn request(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<Raw> {
+        let answer = self.exchange(method, target, headers, body);
+        let keep = answer.as_ref().is_ok_and(|r| {
+            !r.header("Connection")
+                .is_some_and(|c| c.eq_ignore_ascii_case("close"))
+        });
+        if !keep {
+            self.stream = None;
+        }
+        answer
+    }
+
+    fn exchange(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<Raw> {
+        use std::io::{Error, ErrorKind};
+        if self.stream.is_none() {
+            let s = TcpStream::connect(&self.addr)?;
+            s.set_read_timeout(Some(Duration::from_secs(30)))?;
+            s.set_nodelay(true)?;
+            self.stream = Some(BufReader::new(s));
+        }
+        let r = self.stream.as_mut().expect("connected");
+        let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\n", self.addr);
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !body.is_empty() || method == "PUT" || method == "POST" {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        let mut out = req.into_bytes();
+        out.extend_from_slice(body);
+        r.get_mut().write_all(&out)?;
+
+        let eof = || Error::new(ErrorKind::UnexpectedEof, "connection closed mid-answer");
+        let mut line = String::new();
+        if r.read_line(&mut line)? == 0 {
+            return Err(eof());
+        }
+        let status: u16 = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::new(ErrorKind::InvalidData, format!("status line {line:?}")))?;
+        let mut headers = Vec::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line)? == 0 {
+                return Err(eof());
+            }
+            let h = line.trim_end_matches(['\r', '\n']);
+            if h.is_empty() {
+                break;
+            }
+            headers.push(h.to_owned());
+        }
+        let mut answer = Raw {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        if method == "HEAD" || status == 204 || status == 304 {
+            return Ok(answer);
+        }
+        let chunked = answer
+            .header("Transfer-Encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
+        if chunked {
+            loop {
+                line.clear();
+                if r.read_line(&mut line)? == 0 {
+                    return Err(eof());
+                }
+                let size_text = line.trim().split(';').next().unwrap_or_default();
+                let size = usize::from_str_radix(size_text, 16)
+                    .map_err(|e| Error::new(ErrorKind::InvalidData, e))?;
+                if size == 0 {
+                    // Trailers, up to the empty line.
+                    loop {
+                        line.clear();
+                        if r.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                            break;
+                        }
+                    }
+                    break;
+                }
+                let start = answer.body.len();
+                answer.body.resize(start + size, 0);
+                r.read_exact(&mut answer.body[start..])?;
+                let mut crlf = [0; 2];
+                r.read_exact(&mut crlf)?;
+            }
+        } else if let Some(len) = answer.header("Content-Length") {
+            let len: usize = len
+                .parse()
+                .map_err(|e| Error::new(ErrorKind::InvalidData, format!("{e}")))?;
+            answer.body.resize(len, 0);
+            r.read_exact(&mut answer.body)?;
+        } else {
+            r.read_to_end(&mut answer.body)?;
+            self.stream = None;
+        }
+        Ok(answer)
+    }
 }
