@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub method: String,
+    pub method: &'static str,
     pub code: u16,
 }
 
@@ -110,12 +110,19 @@ impl Metrics {
     }
 
     /// Counts one answered request and how long it took.
-    pub fn request(&self, method: &str, code: u16, seconds: Option<f64>) {
+    pub fn request(&self, method: &hyper::Method, code: u16, seconds: Option<f64>) {
+        use hyper::Method;
+        let method = match *method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::PUT => "PUT",
+            Method::POST => "POST",
+            Method::DELETE => "DELETE",
+            Method::OPTIONS => "OPTIONS",
+            _ => "OTHER",
+        };
         self.requests
-            .get_or_create(&RequestLabels {
-                method: method.to_owned(),
-                code,
-            })
+            .get_or_create(&RequestLabels { method, code })
             .inc();
         if let Some(s) = seconds {
             self.duration.observe(s);
@@ -148,8 +155,8 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let m = Metrics::new();
-        m.request("GET", 200, Some(0.001));
-        m.request("PUT", 201, Some(0.002));
+        m.request(&hyper::Method::GET, 200, Some(0.001));
+        m.request(&hyper::Method::PUT, 201, Some(0.002));
         let text = m.render(Snapshot {
             has_leader: true,
             is_leader: true,

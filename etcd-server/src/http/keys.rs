@@ -39,6 +39,12 @@ fn timed_out() -> Error {
     raft_error("etcdserver: request timed out")
 }
 
+/// The reference's permission check reads `/2/enabled` first: one failing
+/// lookup while auth was never enabled (visible in /v2/stats/store).
+fn auth_probe(store: &crate::store::Store) {
+    let _ = store.get("/2/enabled", false, false, 0);
+}
+
 fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
     set(r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
     set(r, "x-etcd-index", etcd_index.to_string());
@@ -88,9 +94,6 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
         Ok(kr) => kr,
         Err(e) => return etcd_error(app, &e),
     };
-    // The reference's permission check first reads `/2/enabled` (one failing
-    // lookup while auth was never enabled, visible in /v2/stats/store).
-    let _ = app.store().get("/2/enabled", false, false, 0);
     if method == Method::GET || method == Method::HEAD {
         read(app, &kr).await
     } else {
@@ -100,6 +103,9 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
 
 async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     let path = internal(&kr.key);
+    if kr.wait || kr.quorum {
+        auth_probe(&app.store());
+    }
     if kr.wait {
         return watch(app, kr, &path);
     }
@@ -113,6 +119,9 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     let now = now_nanos();
     let (result, index) = {
         let store = app.store();
+        if !kr.quorum {
+            auth_probe(&store);
+        }
         (
             store.get(&path, kr.recursive, kr.sorted, now),
             store.index(),
@@ -129,6 +138,7 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
 }
 
 async fn write(app: &Arc<App>, kr: &KeyRequest) -> Resp {
+    auth_probe(&app.store());
     let Some(request) = kr.command(now_nanos()) else {
         return etcd_error(app, &raft_error("not a write"));
     };

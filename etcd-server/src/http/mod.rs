@@ -46,9 +46,12 @@ pub fn set(resp: &mut Resp, name: &'static str, value: impl AsRef<str>) {
     );
 }
 
+/// An answer with the reference's CORS headers (first, as Go's sorted header
+/// write puts them).
 pub fn with_status(status: u16, body: Body) -> Resp {
     let mut r = Response::new(body);
     *r.status_mut() = StatusCode::from_u16(status).expect("valid status");
+    add_cors(r.headers_mut());
     r
 }
 
@@ -145,6 +148,8 @@ fn add_cors(h: &mut hyper::HeaderMap) {
 /// headers, and the connection is closed.
 pub fn bad_request() -> Resp {
     let mut r = with_status(400, full("400 Bad Request"));
+    // Go answers this before any handler runs: no CORS headers.
+    r.headers_mut().clear();
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
     set(&mut r, "connection", "close");
@@ -158,7 +163,7 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     let raw_path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
     let mut watch = false;
-    let mut resp = match keys_request::key_path(&raw_path, query.as_deref()) {
+    let resp = match keys_request::key_path(&raw_path, query.as_deref()) {
         Some(KeysPath::BadRequest) => return bad_request(),
         _ if method == Method::OPTIONS => with_status(200, empty()),
         Some(path) => {
@@ -178,22 +183,15 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
             },
         },
     };
-    // The CORS headers come first, as Go's sorted header write puts them.
-    let mut headers = hyper::HeaderMap::with_capacity(resp.headers().len() + 3);
-    add_cors(&mut headers);
-    for (name, value) in resp.headers() {
-        headers.append(name.clone(), value.clone());
-    }
-    *resp.headers_mut() = headers;
     let status = resp.status().as_u16();
     let seconds = (!watch).then(|| start.elapsed().as_secs_f64());
-    app.metrics.request(method.as_str(), status, seconds);
+    app.metrics.request(&method, status, seconds);
     resp
 }
 
 /// The peer listener: `/version` (raft RPCs arrive with clustering).
 pub fn peer_route(req: Request<Incoming>) -> Resp {
-    let mut resp = if req.uri().path() == "/version" {
+    let resp = if req.uri().path() == "/version" {
         if req.method() == Method::GET {
             info::version()
         } else {
@@ -202,9 +200,5 @@ pub fn peer_route(req: Request<Incoming>) -> Resp {
     } else {
         not_found()
     };
-    let mut headers = hyper::HeaderMap::new();
-    add_cors(&mut headers);
-    headers.extend(resp.headers().clone());
-    *resp.headers_mut() = headers;
     resp
 }
