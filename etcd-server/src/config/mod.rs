@@ -29,6 +29,8 @@ mod file;
 mod settings;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_env;
 mod url;
 
 use std::path::PathBuf;

@@ -18,6 +18,8 @@ mod snapshot_file;
 pub mod state_machine;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_state_machine;
 mod wal;
 mod wal_recovery;
 
