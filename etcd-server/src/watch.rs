@@ -101,8 +101,6 @@ pub struct Watcher {
     hub: Arc<Mutex<Inner>>,
     /// The store index when the watch started (the answer's `X-Etcd-Index`).
     pub start_index: u64,
-    /// Whether this watcher stays after an event.
-    pub stream: bool,
 }
 
 impl Watcher {
@@ -183,7 +181,6 @@ impl WatchHub {
             id,
             hub: self.inner.clone(),
             start_index: store.index(),
-            stream,
         })
     }
 

@@ -97,7 +97,7 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
     if method == Method::GET || method == Method::HEAD {
         read(app, &kr).await
     } else {
-        write(app, &kr).await
+        write(app, kr).await
     }
 }
 
@@ -137,9 +137,11 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     }
 }
 
-async fn write(app: &Arc<App>, kr: &KeyRequest) -> Resp {
+async fn write(app: &Arc<App>, kr: KeyRequest) -> Resp {
     auth_probe(&app.store());
-    let Some(request) = kr.command(now_nanos()) else {
+    let no_value_on_success = kr.no_value_on_success;
+    // Moves the value into the command (it may be 10 MiB).
+    let Some(request) = kr.into_command(now_nanos()) else {
         return etcd_error(app, &raft_error("not a write"));
     };
     let written =
@@ -155,7 +157,7 @@ async fn write(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     };
     let created = event.action == Action::Create
         || (event.action == Action::Set && event.prev_node.is_none());
-    let quiet = kr.no_value_on_success
+    let quiet = no_value_on_success
         && matches!(
             event.action,
             Action::Set | Action::CompareAndSwap | Action::Create | Action::Update

@@ -109,12 +109,6 @@ impl Store {
         self.stats.snapshot(watchers)
     }
 
-    /// Counts one more value of `counter` (the keys API's own lookups count
-    /// like the reference's, see spec members-stats.md §6).
-    pub fn count(&self, counter: Counter) {
-        self.stats.inc(counter);
-    }
-
     /// Number of nodes in the tree, directories and the root included.
     pub fn node_count(&self) -> usize {
         self.root.count()
