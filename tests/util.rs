@@ -123,14 +123,19 @@ impl Server {
         args
     }
 
-    fn spawn(&mut self) {
-        let mut child = Command::new(&self.binary)
+    /// Starts the member's process with stderr piped.
+    fn launch(&self) -> Child {
+        Command::new(&self.binary)
             .args(self.args())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()))
+    }
+
+    fn spawn(&mut self) {
+        let mut child = self.launch();
         let stderr = child.stderr.take().expect("piped stderr");
         let (ready_tx, ready_rx) = mpsc::channel();
         let log = self.log.clone();
@@ -317,13 +322,7 @@ impl Server {
         timeout: Duration,
     ) -> (std::process::ExitStatus, String) {
         self.kill9();
-        let mut child = Command::new(&self.binary)
-            .args(self.args())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", self.binary.display()));
+        let mut child = self.launch();
         let mut stderr = child.stderr.take().expect("piped stderr");
         let reader = std::thread::spawn(move || {
             let mut text = String::new();

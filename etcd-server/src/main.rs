@@ -49,7 +49,7 @@ fn run(cfg: Config) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    let fresh = !cfg.member_dir().join("identity.json").exists();
+    let fresh = !cfg.member_dir().join(server::IDENTITY_FILE).exists();
     if fresh {
         if let Err(e) = cfg.verify_bootstrap() {
             eprint!("{}", e.render(&timestamp));

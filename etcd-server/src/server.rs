@@ -5,6 +5,7 @@ use crate::app::{now_nanos, App};
 use crate::cluster;
 use crate::http;
 use crate::ids;
+use crate::raft::durable_file::write_durably;
 use crate::raft::log_store::LogStore;
 use crate::raft::network::SingleMember;
 use crate::raft::state_machine::StateMachine;
@@ -63,27 +64,12 @@ struct Identity {
     cluster_id: String,
 }
 
-fn identity_path(member_dir: &Path) -> PathBuf {
-    member_dir.join("identity.json")
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
+/// The file (in the member dir) holding this member's ids.
+pub const IDENTITY_FILE: &str = "identity.json";
 
 /// Reads or creates the member and cluster ids.
 fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), ServerError> {
-    let path = identity_path(member_dir);
+    let path = member_dir.join(IDENTITY_FILE);
     if path.exists() {
         let bytes = std::fs::read(&path)?;
         let id: Identity = serde_json::from_slice(&bytes)
@@ -118,7 +104,11 @@ fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), Serve
         member_id: ids::hex(member_id),
         cluster_id: ids::hex(cluster_id),
     };
-    write_atomically(&path, &serde_json::to_vec(&record).expect("serialisable"))?;
+    write_durably(
+        member_dir,
+        IDENTITY_FILE,
+        &serde_json::to_vec(&record).expect("serialisable"),
+    )?;
     Ok((member_id, cluster_id, true))
 }
 

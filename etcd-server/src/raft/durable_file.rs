@@ -1,4 +1,5 @@
-//! Small helpers for crash-safe files, shared by the raft log and the snapshots.
+//! Small helpers for crash-safe files, shared by the raft log, the snapshots
+//! and the member's identity file.
 //!
 //! A file that must survive a crash is written whole to `<name>.tmp`, fsynced,
 //! renamed over `<name>` and then the directory is fsynced, so after a crash
@@ -18,7 +19,7 @@ pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Atomically and durably replaces `dir/name` with `bytes`.
-pub(super) fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let path = dir.join(name);
     let tmp = tmp_path(&path);
     {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 use std::sync::Arc;
 
-mod durable_file;
+pub(crate) mod durable_file;
 mod log_reader;
 pub mod log_store;
 pub mod network;
