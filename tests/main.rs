@@ -1,6 +1,8 @@
 //! Black-box tests: they start the workspace's real binaries (and the
 //! reference etcd, when it is installed).
 
+mod client_api;
+mod client_watch;
 mod differential;
 mod durability;
 mod interop_etcdctl;

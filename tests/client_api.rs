@@ -1,0 +1,1 @@
+//! etcd-client against our server and the reference: keys, members, stats, auth, failover.
