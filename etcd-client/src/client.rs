@@ -217,7 +217,7 @@ impl ClientBuilder {
             http = http.identity(id);
         }
         let http = http.build().map_err(|e| Error::Tls(e.to_string()))?;
-                Ok(Client {
+        Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 given: endpoints.clone(),
@@ -405,7 +405,10 @@ mod tests {
         assert_eq!(e.base_path, "/proxy");
         assert_eq!(e.address, "etcd.example:443");
         assert!(matches!(Endpoint::parse("unix:///x"), Err(Error::Url(_))));
-        assert!(matches!(Endpoint::parse("127.0.0.1:2379"), Err(Error::Url(_))));
+        assert!(matches!(
+            Endpoint::parse("127.0.0.1:2379"),
+            Err(Error::Url(_))
+        ));
     }
 
     #[test]

@@ -69,7 +69,11 @@ pub(crate) fn query_escape(s: &str) -> String {
 pub(crate) fn path_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
-        if unreserved(b) || matches!(b, b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'@')
+        if unreserved(b)
+            || matches!(
+                b,
+                b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'@'
+            )
         {
             out.push(b as char);
         } else {
@@ -160,7 +164,10 @@ mod tests {
         assert_eq!(canonical_path("/.."), "/");
         assert_eq!(api_path("", "/v2/keys", "foo"), "/v2/keys/foo");
         assert_eq!(api_path("/", "/v2/keys", "/dir/"), "/v2/keys/dir/");
-        assert_eq!(api_path("/proxy", "/v2/keys", "/a b"), "/proxy/v2/keys/a%20b");
+        assert_eq!(
+            api_path("/proxy", "/v2/keys", "/a b"),
+            "/proxy/v2/keys/a%20b"
+        );
         assert_eq!(api_path("", "/v2/keys", ""), "/v2/keys");
     }
 

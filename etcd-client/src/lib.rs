@@ -101,8 +101,8 @@ pub use auth::{AuthApi, Permission};
 pub use client::{Client, ClientBuilder, RequestInfo, DEFAULT_REQUEST_TIMEOUT};
 pub use error::{ApiError, EndpointError, EndpointErrorKind, Error};
 pub use keys::{
-    CreateInOrderRequest, DeleteRequest, GetRequest, KeysApi, PrevExist, Response,
-    ResponseHeaders, SetRequest,
+    CreateInOrderRequest, DeleteRequest, GetRequest, KeysApi, PrevExist, Response, ResponseHeaders,
+    SetRequest,
 };
 pub use members::MembersApi;
 pub use stats::StatsApi;
