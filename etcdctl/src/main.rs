@@ -1,13 +1,9 @@
-//! `etcdctl`: the etcd v2 command-line client.
-//!
-//! The commands are not built yet (they arrive with the etcdctl issue); until then
-//! the binary says so and exits non-zero instead of pretending to work.
+//! `etcdctl`: parse, run, exit with the reference's exit code.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    eprintln!(
-        "etcdctl: not implemented yet: this build only contains the v2 store and the wire types"
-    );
-    ExitCode::from(1)
+    let args: Vec<String> = std::env::args().collect();
+    let code = etcdctl::run(args, &|k| std::env::var(k).ok(), etcdctl::Io::process());
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -1,0 +1,375 @@
+//! Argument parsing with the reference's semantics: urfave/cli v1's argument
+//! reordering for commands, then Go's `flag` package rules and error texts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::def::{Flag, Kind};
+
+/// A parsed flag value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A switch.
+    Bool(bool),
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// A duration.
+    Duration(Duration),
+}
+
+/// The outcome of parsing one level (global options or one command).
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    values: HashMap<&'static str, Value>,
+    /// The positional arguments left after the flags.
+    pub args: Vec<String>,
+}
+
+impl Matches {
+    /// Whether the flag was given on the command line.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// A switch's value (false when absent).
+    pub fn bool(&self, name: &str) -> bool {
+        matches!(self.values.get(name), Some(Value::Bool(true)))
+    }
+
+    /// A string flag's value, if given.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        match self.values.get(name) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An integer flag's value, if given.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.values.get(name) {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A duration flag's value, if given.
+    pub fn duration(&self, name: &str) -> Option<Duration> {
+        match self.values.get(name) {
+            Some(Value::Duration(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// Records a value (used for defaults taken from the environment).
+    pub fn insert(&mut self, name: &'static str, value: Value) {
+        self.values.insert(name, value);
+    }
+}
+
+/// Why parsing stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    /// `-h` / `--help` (not defined as a flag): show the help.
+    Help,
+    /// A flag error, in Go's words (`flag provided but not defined: -bogus`).
+    Flag(String),
+}
+
+/// urfave/cli v1's reordering of a command's arguments: flags (with the value
+/// that follows a flag without `=`, unless it starts with `-`) first, then `--`
+/// if one was present, then the positional arguments.
+pub fn reorder(args: &[String]) -> Vec<String> {
+    let mut flags = Vec::new();
+    let mut positionals = Vec::new();
+    let mut terminator = false;
+    let mut expect_value = false;
+    for (i, arg) in args.iter().enumerate() {
+        if arg == "--" {
+            terminator = true;
+            positionals.extend_from_slice(&args[i + 1..]);
+            break;
+        }
+        if expect_value && !arg.starts_with('-') {
+            flags.push(arg.clone());
+            expect_value = false;
+            continue;
+        }
+        expect_value = false;
+        if arg != "-" && arg.starts_with('-') {
+            flags.push(arg.clone());
+            expect_value = !arg.contains('=');
+        } else {
+            positionals.push(arg.clone());
+        }
+    }
+    if terminator {
+        flags.push("--".into());
+    }
+    flags.extend(positionals);
+    flags
+}
+
+/// Go's `flag.FlagSet.Parse` over `flags`: stops at the first non-flag
+/// argument, consumes one `--`, and reports errors with Go's texts.
+pub fn parse(flags: &'static [Flag], args: &[String]) -> Result<Matches, ParseError> {
+    let mut m = Matches::default();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        if arg.len() < 2 || !arg.starts_with('-') {
+            break;
+        }
+        if arg == "--" {
+            i += 1;
+            break;
+        }
+        let body = arg.strip_prefix("--").unwrap_or_else(|| &arg[1..]);
+        if body.is_empty() || body.starts_with('-') || body.starts_with('=') {
+            return Err(ParseError::Flag(format!("bad flag syntax: {arg}")));
+        }
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (body, None),
+        };
+        i += 1;
+        let Some(flag) = flags.iter().find(|f| f.names.contains(&name)) else {
+            if name == "help" || name == "h" {
+                return Err(ParseError::Help);
+            }
+            return Err(ParseError::Flag(format!(
+                "flag provided but not defined: -{name}"
+            )));
+        };
+        let value = if flag.kind == Kind::Bool {
+            match inline {
+                None => Value::Bool(true),
+                Some(v) => Value::Bool(parse_bool(v).ok_or_else(|| {
+                    ParseError::Flag(format!(
+                        "invalid boolean value {:?} for -{name}: parse error",
+                        v
+                    ))
+                })?),
+            }
+        } else {
+            let text = match inline {
+                Some(v) => v.to_owned(),
+                None if i < args.len() => {
+                    i += 1;
+                    args[i - 1].clone()
+                }
+                None => return Err(ParseError::Flag(format!("flag needs an argument: -{name}"))),
+            };
+            convert(flag.kind, &text).map_err(|why| {
+                ParseError::Flag(format!("invalid value {text:?} for flag -{name}: {why}"))
+            })?
+        };
+        m.values.insert(flag.name(), value);
+    }
+    m.args = args[i..].to_vec();
+    Ok(m)
+}
+
+/// Converts a flag's text to its value (Go's texts for the failures).
+pub fn convert(kind: Kind, text: &str) -> Result<Value, &'static str> {
+    match kind {
+        Kind::Bool => parse_bool(text).map(Value::Bool).ok_or("parse error"),
+        Kind::Str => Ok(Value::Str(text.to_owned())),
+        Kind::Int => parse_int(text).map(Value::Int),
+        Kind::Duration => parse_duration(text).map(Value::Duration),
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: sign, `0x`/`0o`/`0b`/leading-0 bases, `_` separators.
+fn parse_int(s: &str) -> Result<i64, &'static str> {
+    let (neg, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = rest.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_owned(), true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_owned(), true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_owned(), true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_owned(), true)
+    } else {
+        (10, lower.clone(), false)
+    };
+    if digits.contains('_') {
+        // Underscores are only allowed between digits, with a base prefix.
+        if !prefixed || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+            return Err("parse error");
+        }
+    }
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() {
+        return Err("parse error");
+    }
+    let magnitude = u64::from_str_radix(&digits, radix).map_err(|e| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => "value out of range",
+        _ => "parse error",
+    })?;
+    if neg {
+        if magnitude > i64::MAX as u64 + 1 {
+            return Err("value out of range");
+        }
+        Ok((magnitude as i128).wrapping_neg() as i64)
+    } else {
+        i64::try_from(magnitude).map_err(|_| "value out of range")
+    }
+}
+
+/// Go's `time.ParseDuration` (negative durations count as zero here, as a
+/// timeout of zero or less means "no time at all").
+pub fn parse_duration(s: &str) -> Result<Duration, &'static str> {
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return Err("parse error");
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..num_len];
+        if number.is_empty() || number == "." {
+            return Err("parse error");
+        }
+        let value: f64 = number.parse().map_err(|_| "parse error")?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let nanos_per = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err("parse error"),
+        };
+        rest = &rest[unit_len..];
+        total += value * nanos_per;
+    }
+    if total > i64::MAX as f64 {
+        return Err("parse error");
+    }
+    if neg {
+        return Ok(Duration::ZERO);
+    }
+    Ok(Duration::from_nanos(total as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static FLAGS: &[Flag] = &[
+        Flag::int(&["ttl"], "key time-to-live in seconds"),
+        Flag::bool(&["recursive", "r"], "recursive"),
+        Flag::string(&["swap-with-value"], "previous value"),
+    ];
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn reorder_moves_flags_and_their_values_first() {
+        assert_eq!(
+            reorder(&args(&["/k", "v", "--ttl", "50"])),
+            args(&["--ttl", "50", "/k", "v"])
+        );
+        assert_eq!(
+            reorder(&args(&["/k", "--", "-dash"])),
+            args(&["--", "/k", "-dash"])
+        );
+        // A value is taken even after a boolean flag; Go parsing then stops there.
+        assert_eq!(
+            reorder(&args(&["--recursive", "/dir", "--", "sh", "-c", "x"])),
+            args(&["--recursive", "/dir", "--", "sh", "-c", "x"])
+        );
+        assert_eq!(reorder(&args(&["-", "--ttl=5"])), args(&["--ttl=5", "-"]));
+    }
+
+    #[test]
+    fn parse_follows_go_flag_rules() {
+        let m = parse(FLAGS, &args(&["--ttl", "50", "-r", "/k", "v"])).unwrap();
+        assert_eq!(m.int("ttl"), Some(50));
+        assert!(m.bool("recursive"));
+        assert_eq!(m.args, args(&["/k", "v"]));
+        let m = parse(FLAGS, &args(&["-ttl=0x10", "--", "-x"])).unwrap();
+        assert_eq!(m.int("ttl"), Some(16));
+        assert_eq!(m.args, args(&["-x"]));
+        let m = parse(FLAGS, &args(&["-r", "/dir", "--", "sh"])).unwrap();
+        assert_eq!(m.args, args(&["/dir", "--", "sh"]));
+        assert_eq!(
+            parse(FLAGS, &args(&["--bogus"])).unwrap_err(),
+            ParseError::Flag("flag provided but not defined: -bogus".into())
+        );
+        assert_eq!(
+            parse(FLAGS, &args(&["--ttl", "abc"])).unwrap_err(),
+            ParseError::Flag("invalid value \"abc\" for flag -ttl: parse error".into())
+        );
+        assert_eq!(
+            parse(FLAGS, &args(&["--ttl"])).unwrap_err(),
+            ParseError::Flag("flag needs an argument: -ttl".into())
+        );
+        assert_eq!(
+            parse(FLAGS, &args(&["-r=maybe"])).unwrap_err(),
+            ParseError::Flag("invalid boolean value \"maybe\" for -r: parse error".into())
+        );
+        assert_eq!(
+            parse(FLAGS, &args(&["---x"])).unwrap_err(),
+            ParseError::Flag("bad flag syntax: ---x".into())
+        );
+        assert_eq!(parse(FLAGS, &args(&["-h"])).unwrap_err(), ParseError::Help);
+        assert_eq!(
+            parse(FLAGS, &args(&["--ttl", "99999999999999999999"])).unwrap_err(),
+            ParseError::Flag(
+                "invalid value \"99999999999999999999\" for flag -ttl: value out of range".into()
+            )
+        );
+    }
+
+    #[test]
+    fn ints_and_durations_parse_like_go() {
+        assert_eq!(parse_int("-5"), Ok(-5));
+        assert_eq!(parse_int("010"), Ok(8));
+        assert_eq!(parse_int("0b11"), Ok(3));
+        assert_eq!(parse_int("1_000"), Err("parse error"));
+        assert_eq!(parse_int("0x1_0"), Ok(16));
+        assert_eq!(parse_int(""), Err("parse error"));
+        assert_eq!(parse_int("-9223372036854775808"), Ok(i64::MIN));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("300ms"), Ok(Duration::from_millis(300)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("abc"), Err("parse error"));
+        assert_eq!(parse_duration("5"), Err("parse error"));
+        assert_eq!(parse_duration(""), Err("parse error"));
+    }
+}

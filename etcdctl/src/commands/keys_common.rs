@@ -1,0 +1,59 @@
+//! What the key commands share: their arguments, the TTL flag, and printing.
+
+use etcd_client::Response;
+
+use crate::cli::parse::Matches;
+use crate::context::Ctx;
+use crate::error::{report, Exit, EXIT_BAD_ARGS, EXIT_SERVER_ERROR};
+use crate::output::{print_response, Format};
+
+/// The `--ttl value` flag every writing key command has.
+pub const TTL: crate::cli::Flag = crate::cli::Flag::int(&["ttl"], "key time-to-live in seconds");
+
+/// The first positional argument, or `Error:  key required` (exit 1).
+pub fn key(ctx: &mut Ctx, m: &Matches) -> Result<String, Exit> {
+    match m.args.first() {
+        Some(k) => Ok(k.clone()),
+        None => Err(report(ctx.err(), EXIT_BAD_ARGS, &"key required")),
+    }
+}
+
+/// The value: the second positional argument, else all of stdin; empty →
+/// `Error:  value required` (exit 1).
+pub fn value(ctx: &mut Ctx, m: &Matches) -> Result<String, Exit> {
+    if let Some(v) = m.args.get(1) {
+        return Ok(v.clone());
+    }
+    let v = ctx.read_stdin();
+    if v.is_empty() {
+        return Err(report(ctx.err(), EXIT_BAD_ARGS, &"value required"));
+    }
+    Ok(v)
+}
+
+/// The TTL to send: only a positive `--ttl` is sent, as the reference does.
+pub fn ttl(m: &Matches) -> Option<u64> {
+    m.int("ttl").filter(|t| *t > 0).map(|t| t as u64)
+}
+
+/// A previous index condition: zero means none; negative values wrap like Go's `uint64(int)`.
+pub fn prev_index(m: &Matches, flag: &str) -> Option<u64> {
+    m.int(flag).filter(|i| *i != 0).map(|i| i as u64)
+}
+
+/// Reports a failed key request (`Error:  ...`, exit 4).
+pub fn failed(ctx: &mut Ctx, e: &etcd_client::Error) -> Exit {
+    ctx.fail(EXIT_SERVER_ERROR, e)
+}
+
+/// Prints a response in the chosen format.
+pub fn print(ctx: &mut Ctx, resp: &Response) {
+    let format = ctx.format.clone();
+    let mut out = ctx.io.stdout.clone();
+    let _ = print_response(&mut out, ctx.err(), resp, &format);
+}
+
+/// Whether `-o` is the default `simple` (directory commands print nothing then).
+pub fn is_simple(ctx: &Ctx) -> bool {
+    ctx.format == Format::Simple
+}
