@@ -4,6 +4,7 @@
 mod client_api;
 mod client_watch;
 mod differential;
+mod etcdctl_keys;
 mod durability;
 mod interop_etcdctl;
 mod restart;
