@@ -83,6 +83,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod auth;
 mod client;
 mod encode;

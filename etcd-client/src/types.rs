@@ -58,13 +58,21 @@ pub struct Node {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Action {
+    /// A read.
     Get,
+    /// A write that created or replaced a key.
     Set,
+    /// A create (`prevExist=false` or in-order).
     Create,
+    /// A write to an existing key (`prevExist=true`).
     Update,
+    /// A delete.
     Delete,
+    /// A write whose comparison succeeded.
     CompareAndSwap,
+    /// A delete whose comparison succeeded.
     CompareAndDelete,
+    /// A key or directory whose TTL ran out.
     Expire,
 }
 
@@ -102,6 +110,7 @@ impl fmt::Display for Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyResponse {
+    /// What the server did.
     pub action: Action,
     /// Omitted only when the request asked for `noValueOnSuccess`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,33 +128,61 @@ pub struct KeyResponse {
 pub struct ErrorCode(pub u32);
 
 impl ErrorCode {
+    /// `100`: Key not found.
     pub const KEY_NOT_FOUND: ErrorCode = ErrorCode(100);
+    /// `101`: Compare failed.
     pub const TEST_FAILED: ErrorCode = ErrorCode(101);
+    /// `102`: Not a file.
     pub const NOT_FILE: ErrorCode = ErrorCode(102);
+    /// `103`: Reached the max number of peers in the cluster.
     pub const NO_MORE_PEER: ErrorCode = ErrorCode(103);
+    /// `104`: Not a directory.
     pub const NOT_DIR: ErrorCode = ErrorCode(104);
+    /// `105`: Key already exists.
     pub const NODE_EXIST: ErrorCode = ErrorCode(105);
+    /// `106`: The prefix of given key is a keyword in etcd.
     pub const KEY_IS_PRESERVED: ErrorCode = ErrorCode(106);
+    /// `107`: Root is read only.
     pub const ROOT_READ_ONLY: ErrorCode = ErrorCode(107);
+    /// `108`: Directory not empty.
     pub const DIR_NOT_EMPTY: ErrorCode = ErrorCode(108);
+    /// `109`: Peer address has existed.
     pub const EXISTING_PEER_ADDR: ErrorCode = ErrorCode(109);
+    /// `110`: The request requires user authentication.
     pub const UNAUTHORIZED: ErrorCode = ErrorCode(110);
+    /// `200`: Value is Required in POST form.
     pub const VALUE_REQUIRED: ErrorCode = ErrorCode(200);
+    /// `201`: PrevValue is Required in POST form.
     pub const PREV_VALUE_REQUIRED: ErrorCode = ErrorCode(201);
+    /// `202`: The given TTL in POST form is not a number.
     pub const TTL_NAN: ErrorCode = ErrorCode(202);
+    /// `203`: The given index in POST form is not a number.
     pub const INDEX_NAN: ErrorCode = ErrorCode(203);
+    /// `204`: Value or TTL is required in POST form.
     pub const VALUE_OR_TTL_REQUIRED: ErrorCode = ErrorCode(204);
+    /// `205`: The given timeout in POST form is not a number.
     pub const TIMEOUT_NAN: ErrorCode = ErrorCode(205);
+    /// `206`: Name is required in POST form.
     pub const NAME_REQUIRED: ErrorCode = ErrorCode(206);
+    /// `207`: Index or value is required.
     pub const INDEX_OR_VALUE_REQUIRED: ErrorCode = ErrorCode(207);
+    /// `208`: Index and value cannot both be specified.
     pub const INDEX_VALUE_MUTEX: ErrorCode = ErrorCode(208);
+    /// `209`: Invalid field.
     pub const INVALID_FIELD: ErrorCode = ErrorCode(209);
+    /// `210`: Invalid POST form.
     pub const INVALID_FORM: ErrorCode = ErrorCode(210);
+    /// `211`: Value provided on refresh.
     pub const REFRESH_VALUE: ErrorCode = ErrorCode(211);
+    /// `212`: A TTL must be provided on refresh.
     pub const REFRESH_TTL_REQUIRED: ErrorCode = ErrorCode(212);
+    /// `300`: Raft Internal Error.
     pub const RAFT_INTERNAL: ErrorCode = ErrorCode(300);
+    /// `301`: During Leader Election.
     pub const LEADER_ELECT: ErrorCode = ErrorCode(301);
+    /// `400`: watcher is cleared due to etcd recovery.
     pub const WATCHER_CLEARED: ErrorCode = ErrorCode(400);
+    /// `401`: The event in requested index is outdated and cleared.
     pub const EVENT_INDEX_CLEARED: ErrorCode = ErrorCode(401);
 
     /// The reference's message for this number (empty for unknown numbers).
@@ -207,10 +244,14 @@ impl fmt::Display for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
+    /// The etcd error number.
     pub error_code: ErrorCode,
+    /// The reference's message for the number.
     pub message: String,
+    /// What the error is about (usually the key); omitted when empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cause: String,
+    /// The store index when the error happened.
     pub index: u64,
 }
 
@@ -241,21 +282,37 @@ impl fmt::Display for ErrorBody {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreStats {
+    /// Gets operations that succeeded.
     pub gets_success: u64,
+    /// Gets operations that failed.
     pub gets_fail: u64,
+    /// Sets operations that succeeded.
     pub sets_success: u64,
+    /// Sets operations that failed.
     pub sets_fail: u64,
+    /// Delete operations that succeeded.
     pub delete_success: u64,
+    /// Delete operations that failed.
     pub delete_fail: u64,
+    /// Update operations that succeeded.
     pub update_success: u64,
+    /// Update operations that failed.
     pub update_fail: u64,
+    /// Create operations that succeeded.
     pub create_success: u64,
+    /// Create operations that failed.
     pub create_fail: u64,
+    /// Compare and swap operations that succeeded.
     pub compare_and_swap_success: u64,
+    /// Compare and swap operations that failed.
     pub compare_and_swap_fail: u64,
+    /// Compare and delete operations that succeeded.
     pub compare_and_delete_success: u64,
+    /// Compare and delete operations that failed.
     pub compare_and_delete_fail: u64,
+    /// Keys removed because their TTL ran out.
     pub expire_count: u64,
+    /// Watchers currently registered.
     pub watchers: u64,
 }
 
