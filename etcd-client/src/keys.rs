@@ -344,7 +344,8 @@ impl<'a> SetRequest<'a> {
         }
     }
 
-    /// Expire the key after `seconds`.
+    /// Expire the key after `seconds` (sent as given: `0` expires it at once;
+    /// leave the TTL out for a permanent key).
     pub fn ttl(mut self, seconds: u64) -> Self {
         self.ttl = Some(Some(seconds));
         self
@@ -356,13 +357,15 @@ impl<'a> SetRequest<'a> {
         self
     }
 
-    /// Only if the current value equals `value` (compare-and-swap).
+    /// Only if the current value equals `value` (compare-and-swap). The server
+    /// refuses an empty `value` (error 201).
     pub fn prev_value(mut self, value: impl Into<String>) -> Self {
         self.prev_value = Some(value.into());
         self
     }
 
-    /// Only if the key's modified index equals `index` (compare-and-swap).
+    /// Only if the key's modified index equals `index` (compare-and-swap;
+    /// the server treats `0` as no condition).
     pub fn prev_index(mut self, index: u64) -> Self {
         self.prev_index = Some(index);
         self

@@ -62,7 +62,9 @@ impl MembersApi<'_> {
     /// The member that currently leads.
     ///
     /// # Errors
-    /// [`crate::Error::Http`] with 503 when there is no leader.
+    /// A member without a leader answers 503, which counts as unavailable: with
+    /// every member leaderless the error is [`crate::Error::ClusterUnavailable`]
+    /// listing [`crate::EndpointErrorKind::NoLeader`] for each.
     pub async fn leader(self) -> Result<Member> {
         let raw = self
             .client

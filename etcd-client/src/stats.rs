@@ -47,20 +47,10 @@ impl Client {
     /// other statuses.
     pub async fn health(&self) -> Result<Health> {
         let mut req = ApiRequest::new(Method::GET, "/health", "");
-        // A 503 here is the answer itself; trying another member would hide it.
-        req.one_shot = true;
-        let raw = self.execute(req).await;
-        match raw {
-            Ok(raw) => decode_json(&raw, &[200, 503]),
-            Err(crate::Error::Endpoint(e)) => match &e.kind {
-                crate::EndpointErrorKind::NoLeader(_) => Ok(Health {
-                    health: "false".into(),
-                    ..Health::default()
-                }),
-                _ => Err(crate::Error::Endpoint(e)),
-            },
-            Err(e) => Err(e),
-        }
+        // An unhealthy member's 503 is the answer; only unreachable members are skipped.
+        req.server_errors_answer = true;
+        let raw = self.execute(req).await?;
+        decode_json(&raw, &[200, 503])
     }
 }
 

@@ -30,6 +30,8 @@ pub(crate) struct ApiRequest {
     pub(crate) one_shot: bool,
     /// A per-call override of the per-request timeout.
     pub(crate) timeout: Option<Duration>,
+    /// 500 and 503 are answers here (`/health`), not a reason to try another member.
+    pub(crate) server_errors_answer: bool,
 }
 
 impl ApiRequest {
@@ -42,6 +44,7 @@ impl ApiRequest {
             body: None,
             one_shot: false,
             timeout: None,
+            server_errors_answer: false,
         }
     }
 
@@ -198,6 +201,7 @@ impl Client {
             .map_err(|_| EndpointErrorKind::Timeout)??;
         if let Attempt::Whole(raw) = &result {
             match raw.status {
+                500 | 503 if req.server_errors_answer => {}
                 500 | 503 => {
                     let api = serde_json::from_slice::<ErrorBody>(&raw.body)
                         .ok()
