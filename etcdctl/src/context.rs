@@ -136,8 +136,20 @@ impl Ctx {
         let g = self.global.clone();
         let raw = match &g.discovery_srv {
             Some(domain) => match endpoints::discover(domain, g.insecure_discovery).await {
-                Ok(eps) if !eps.is_empty() => eps,
-                Ok(_) => g.endpoints.clone(),
+                Ok(found) => {
+                    for ep in &found.ignored {
+                        let _ = writeln!(
+                            self.io.stderr,
+                            "ignoring discovered insecure endpoint {}",
+                            go_quote(ep)
+                        );
+                    }
+                    if found.endpoints.is_empty() {
+                        g.endpoints.clone()
+                    } else {
+                        found.endpoints
+                    }
+                }
                 Err(e) => return Err(self.fail_plain(EXIT_BAD_ARGS, &e)),
             },
             None => g.endpoints.clone(),

@@ -2,6 +2,7 @@
 //! parsing rules and messages, TLS file checks, and DNS SRV discovery.
 
 use crate::cli::global::Global;
+use crate::discovery::Discovered;
 
 /// Checks an endpoint the way Go's `url.Parse` would and adds `http` when it
 /// has no scheme. The error text is Go's: `parse "<ep>": <reason>`.
@@ -62,7 +63,8 @@ pub fn check_tls_files(g: &Global) -> Result<(), String> {
 
 /// Looks up the client endpoints of the cluster named by `domain` in DNS SRV
 /// records (`_etcd-client-ssl._tcp` and, with `insecure`, `_etcd-client._tcp`).
-pub async fn discover(domain: &str, insecure: bool) -> Result<Vec<String>, String> {
+/// The insecure endpoints it dropped are in [`Discovered::ignored`].
+pub async fn discover(domain: &str, insecure: bool) -> Result<Discovered, String> {
     crate::discovery::lookup(domain, insecure).await
 }
 

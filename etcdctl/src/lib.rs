@@ -5,6 +5,7 @@
 //! with captured streams; `main.rs` maps its result to the exit code.
 
 pub mod app;
+pub mod clapdef;
 pub mod cli;
 pub mod commands;
 pub mod context;
