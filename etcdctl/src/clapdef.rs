@@ -120,8 +120,13 @@ fn arg(f: &'static Flag) -> Arg {
     if f.kind == Kind::Bool {
         return a.action(ArgAction::SetTrue);
     }
+    let action = if f.kind == Kind::Strings {
+        ArgAction::Append
+    } else {
+        ArgAction::Set
+    };
     a = a
-        .action(ArgAction::Set)
+        .action(action)
         .value_name(f.placeholder)
         .value_hint(hint(f.name()));
     if !f.default.is_empty() {

@@ -1,7 +1,7 @@
 //! What a command runs with: the streams, the global settings, and the client
 //! built and synced the way the reference's `mustNewClient` does.
 
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
 use std::time::Duration;
 
 use etcd_client::{Client, Error};
@@ -72,17 +72,31 @@ impl Ctx {
         String::from_utf8_lossy(&buf).into_owned()
     }
 
-    /// Prompts `Password: ` on stdout and reads one line (without echo on a terminal).
-    fn prompt_password(&mut self) -> std::io::Result<String> {
-        write!(self.io.stdout, "Password: ")?;
+    /// Prints `prompt` on stdout and reads one line from stdin (without echo on
+    /// a terminal; byte by byte otherwise, so nothing after the line is
+    /// consumed), then ends the prompt's line, as the reference does.
+    pub fn read_password(&mut self, prompt: &str) -> std::io::Result<String> {
+        write!(self.io.stdout, "{prompt}")?;
         self.io.stdout.flush()?;
-        if self.io.stdin_tty {
-            return rpassword::read_password();
-        }
-        let mut reader = std::io::BufReader::new(&mut self.io.stdin);
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+        let password = if self.io.stdin_tty {
+            rpassword::read_password()?
+        } else {
+            let mut line = Vec::new();
+            let mut byte = [0u8; 1];
+            loop {
+                match self.io.stdin.read(&mut byte) {
+                    Ok(0) => break,
+                    Ok(_) if byte[0] == b'\n' => break,
+                    Ok(_) => line.push(byte[0]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            text.strip_suffix('\r').map(str::to_owned).unwrap_or(text)
+        };
+        writeln!(self.io.stdout)?;
+        Ok(password)
     }
 
     /// Builds the client from the global settings and, unless `--no-sync`,
@@ -181,7 +195,7 @@ impl Ctx {
         if let Some(flag) = &g.username {
             let (user, password) = match flag.split_once(':') {
                 Some((u, p)) => (u.to_owned(), p.to_owned()),
-                None => match self.prompt_password() {
+                None => match self.read_password("Password: ") {
                     Ok(p) => (flag.clone(), p),
                     Err(e) => return Err(self.fail_plain(EXIT_BAD_ARGS, &e)),
                 },

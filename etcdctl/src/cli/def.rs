@@ -12,6 +12,8 @@ pub enum Kind {
     Int,
     /// A Go duration (`2s`, `1m30s`, `500ms`).
     Duration,
+    /// A string that may be given several times; every value is kept.
+    Strings,
 }
 
 /// One flag of a command (or a global option).
@@ -56,6 +58,18 @@ impl Flag {
         }
     }
 
+    /// A repeatable string flag without a default.
+    pub const fn strings(names: &'static [&'static str], usage: &'static str) -> Flag {
+        Flag {
+            names,
+            kind: Kind::Strings,
+            default: "",
+            placeholder: "value",
+            usage,
+            env: None,
+        }
+    }
+
     /// An integer flag with default 0.
     pub const fn int(names: &'static [&'static str], usage: &'static str) -> Flag {
         Flag {
@@ -93,8 +107,10 @@ impl Flag {
     pub fn help_text(&self) -> String {
         match self.kind {
             Kind::Bool => self.usage.to_owned(),
-            Kind::Str if self.default.is_empty() => self.usage.to_owned(),
-            Kind::Str => format!("{} (default: {:?})", self.usage, self.default),
+            Kind::Str | Kind::Strings if self.default.is_empty() => self.usage.to_owned(),
+            Kind::Str | Kind::Strings => {
+                format!("{} (default: {:?})", self.usage, self.default)
+            }
             Kind::Int | Kind::Duration => format!("{} (default: {})", self.usage, self.default),
         }
     }

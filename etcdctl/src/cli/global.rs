@@ -146,7 +146,8 @@ impl Global {
             no_sync: m.bool("no-sync"),
             output: m.string("output").unwrap_or("simple").to_owned(),
             discovery_srv: flag("discovery-srv").or_else(|| var("ETCDCTL_DISCOVERY_SRV")),
-            insecure_discovery: m.bool("insecure-discovery") || var("ETCDCTL_INSECURE_DISCOVERY").is_some(),
+            insecure_discovery: m.bool("insecure-discovery")
+                || var("ETCDCTL_INSECURE_DISCOVERY").is_some(),
             endpoints: endpoints.split(',').map(str::to_owned).collect(),
             cert_file: flag("cert-file").or_else(|| var("ETCDCTL_CERT_FILE")),
             key_file: flag("key-file").or_else(|| var("ETCDCTL_KEY_FILE")),

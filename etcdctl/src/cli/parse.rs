@@ -17,6 +17,8 @@ pub enum Value {
     Int(i64),
     /// A duration.
     Duration(Duration),
+    /// Every value of a repeatable flag, in order.
+    Strings(Vec<String>),
 }
 
 /// The outcome of parsing one level (global options or one command).
@@ -51,6 +53,14 @@ impl Matches {
         match self.values.get(name) {
             Some(Value::Int(i)) => Some(*i),
             _ => None,
+        }
+    }
+
+    /// Every value of a repeatable flag (empty when absent).
+    pub fn strings(&self, name: &str) -> Vec<String> {
+        match self.values.get(name) {
+            Some(Value::Strings(v)) => v.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -165,7 +175,12 @@ pub fn parse(flags: &'static [Flag], args: &[String]) -> Result<Matches, ParseEr
                 ParseError::Flag(format!("invalid value {text:?} for flag -{name}: {why}"))
             })?
         };
-        m.values.insert(flag.name(), value);
+        match (value, m.values.get_mut(flag.name())) {
+            (Value::Strings(new), Some(Value::Strings(all))) => all.extend(new),
+            (value, _) => {
+                m.values.insert(flag.name(), value);
+            }
+        }
     }
     m.args = args[i..].to_vec();
     Ok(m)
@@ -178,6 +193,7 @@ pub fn convert(kind: Kind, text: &str) -> Result<Value, &'static str> {
         Kind::Str => Ok(Value::Str(text.to_owned())),
         Kind::Int => parse_int(text).map(Value::Int),
         Kind::Duration => parse_duration(text).map(Value::Duration),
+        Kind::Strings => Ok(Value::Strings(vec![text.to_owned()])),
     }
 }
 
@@ -290,6 +306,7 @@ mod tests {
         Flag::int(&["ttl"], "key time-to-live in seconds"),
         Flag::bool(&["recursive", "r"], "recursive"),
         Flag::string(&["swap-with-value"], "previous value"),
+        Flag::strings(&["roles"], "roles"),
     ];
 
     fn args(list: &[&str]) -> Vec<String> {
@@ -346,6 +363,9 @@ mod tests {
             ParseError::Flag("bad flag syntax: ---x".into())
         );
         assert_eq!(parse(FLAGS, &args(&["-h"])).unwrap_err(), ParseError::Help);
+        let m = parse(FLAGS, &args(&["--roles", "a", "--roles=b,c", "u"])).unwrap();
+        assert_eq!(m.strings("roles"), ["a", "b,c"]);
+        assert!(m.strings("swap-with-value").is_empty());
         assert_eq!(
             parse(FLAGS, &args(&["--ttl", "99999999999999999999"])).unwrap_err(),
             ParseError::Flag(

@@ -1,6 +1,7 @@
 //! The commands: the table in the reference's order, and dispatch. One module per command.
 
 pub mod auth;
+pub mod auth_common;
 pub mod backup;
 pub mod cluster_health;
 pub mod exec_watch;
