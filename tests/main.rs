@@ -7,6 +7,7 @@ mod client_watch;
 mod differential;
 mod docs_fresh;
 mod durability;
+mod etcdctl_admin;
 mod etcdctl_keys;
 mod interop_etcdctl;
 mod restart;
