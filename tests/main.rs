@@ -9,6 +9,7 @@ mod docs_fresh;
 mod durability;
 mod etcdctl_admin;
 mod etcdctl_keys;
+mod etcdctl_watch;
 mod interop_etcdctl;
 mod restart;
 mod server_basic;

@@ -130,7 +130,10 @@ async fn run_group(ctx: &mut Ctx, group: &'static Command, args: &[String]) -> i
 async fn run_leaf(ctx: &mut Ctx, path: &[&str], cmd: &'static Command, args: &[String]) -> i32 {
     let help_path = format!("{APP} {}", path.join(" "));
     let matches = match parse(cmd.flags, &reorder(args)) {
-        Ok(m) => m,
+        Ok(mut m) => {
+            m.raw = args.to_vec();
+            m
+        }
         Err(ParseError::Help) => {
             let _ = write!(ctx.out(), "{}", help::command_help(&help_path, cmd));
             return EXIT_SUCCESS;

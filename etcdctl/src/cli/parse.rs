@@ -27,6 +27,8 @@ pub struct Matches {
     values: HashMap<&'static str, Value>,
     /// The positional arguments left after the flags.
     pub args: Vec<String>,
+    /// The command's arguments as typed, before reordering (set for commands).
+    pub raw: Vec<String>,
 }
 
 impl Matches {
