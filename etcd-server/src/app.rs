@@ -1,6 +1,7 @@
 //! What every request handler shares: the raft handle, the store, the watch
 //! hub, this member's identity and the metrics.
 
+use crate::http::peer::PeerState;
 use crate::metrics::Metrics;
 use crate::propose::Proposer;
 use crate::raft::typ;
@@ -11,6 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub struct App {
     pub raft: typ::Raft,
+    /// What the peer listener's raft endpoints use.
+    pub peer: PeerState,
     /// Writes go through here (group commit).
     pub proposer: Proposer,
     pub store: Arc<RwLock<Store>>,
@@ -62,6 +65,7 @@ impl App {
     ) -> App {
         App {
             proposer: Proposer::start(raft.clone()),
+            peer: PeerState::new(raft.clone(), member_id, cluster_id),
             raft,
             store,
             hub,

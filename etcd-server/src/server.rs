@@ -7,7 +7,7 @@ use crate::http;
 use crate::ids;
 use crate::raft::durable_file::write_durably;
 use crate::raft::log_store::LogStore;
-use crate::raft::network::SingleMember;
+use crate::raft::network::PeerNetwork;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::{typ, Member, Request};
 use crate::store::Command;
@@ -175,7 +175,7 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     let raft = typ::Raft::new(
         member_id,
         Arc::new(raft_config(&opts)?),
-        SingleMember,
+        PeerNetwork::new(member_id, cluster_id),
         log_store,
         state_machine,
     )
@@ -375,7 +375,7 @@ async fn serve(
                 let resp = if client {
                     http::route(app, req).await
                 } else {
-                    http::peer_route(req)
+                    http::peer_route(&app.peer, req).await
                 };
                 Ok::<_, RequestLineTooLong>(resp)
             }

@@ -9,6 +9,7 @@
 mod info;
 mod keys;
 pub mod keys_request;
+pub mod peer;
 
 use crate::app::App;
 use crate::error::Error;
@@ -189,8 +190,12 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     resp
 }
 
-/// The peer listener: `/version` (raft RPCs arrive with clustering).
-pub fn peer_route(req: Request<Incoming>) -> Resp {
+/// The peer listener: the raft RPCs (`/raft/...`, see [`peer`]) and
+/// `/version`.
+pub async fn peer_route(state: &peer::PeerState, req: Request<Incoming>) -> Resp {
+    if req.uri().path().starts_with("/raft/") {
+        return peer::route(state, req).await;
+    }
     let resp = if req.uri().path() == "/version" {
         if req.method() == Method::GET {
             info::version()

@@ -1,0 +1,225 @@
+//! The peer listener's raft endpoints: `POST /raft/append`, `/raft/vote` and
+//! `/raft/snapshot` (the wire format is described in
+//! [`crate::raft::network`], which sends them).
+//!
+//! Every request must carry this cluster's `X-Etcd-Cluster-ID` (else 412), a
+//! member id in `X-Server-From` (else 400) and, when it names one,
+//! `X-Raft-To` must be this member (else 412). Bodies over [`MAX_BODY`] get
+//! 413; bodies that do not decode get 400. A decoded request is handed to
+//! raft and its result, `Result<response, RaftError>`, is answered
+//! postcard-encoded with 200. Every answer carries this member's
+//! `X-Etcd-Cluster-ID`.
+//!
+//! To add an endpoint, add one arm to the match in [`route`] that calls
+//! [`rpc`] with the request type and a handler.
+
+use super::{full, Resp};
+use crate::ids;
+use crate::raft::network::{
+    APPEND_PATH, BINARY, CLUSTER_ID_HEADER, FROM_HEADER, MAX_BODY, SNAPSHOT_PATH, TO_HEADER,
+    VOTE_PATH,
+};
+use crate::raft::{typ, TypeConfig};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Body;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use openraft::raft::{AppendEntriesRequest, InstallSnapshotRequest, VoteRequest};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tracing::{debug, warn};
+
+/// What the peer endpoints need: the raft handle and this member's identity.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct PeerState {
+    pub raft: typ::Raft,
+    pub member_id: u64,
+    pub cluster_id: u64,
+    /// The largest request body accepted (413 above it).
+    pub max_body: usize,
+    /// `(sender, its cluster id)` pairs whose mismatch was logged at warn
+    /// level (repeats go to debug, so a foreign member cannot flood the log).
+    mismatches: Arc<Mutex<HashSet<(String, String)>>>,
+}
+
+impl std::fmt::Debug for PeerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerState")
+            .field("member_id", &ids::hex(self.member_id))
+            .field("cluster_id", &ids::hex(self.cluster_id))
+            .field("max_body", &self.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a request is refused: the status and the plain-text reason.
+#[derive(Debug)]
+struct Refusal(u16, String);
+
+/// Distinct mismatches remembered before the memory is reset.
+const MAX_REMEMBERED: usize = 1024;
+
+impl PeerState {
+    pub fn new(raft: typ::Raft, member_id: u64, cluster_id: u64) -> PeerState {
+        PeerState {
+            raft,
+            member_id,
+            cluster_id,
+            max_body: MAX_BODY,
+            mismatches: Arc::default(),
+        }
+    }
+
+    /// Whether a mismatch from `from` claiming `got` is new (worth a warning).
+    fn first_mismatch(&self, from: &str, got: &str) -> bool {
+        let mut seen = self.mismatches.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= MAX_REMEMBERED {
+            seen.clear();
+        }
+        seen.insert((from.to_owned(), got.to_owned()))
+    }
+
+    /// Checks the identity headers; the refusal to answer otherwise.
+    fn check(&self, headers: &HeaderMap) -> Result<u64, Refusal> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let want = ids::hex(self.cluster_id);
+        let from_text = header(FROM_HEADER).unwrap_or("");
+        let got = header(CLUSTER_ID_HEADER).unwrap_or("");
+        if ids::parse_hex(got) != Some(self.cluster_id) {
+            let msg = format!("request cluster ID mismatch (got {got} want {want})");
+            if self.first_mismatch(from_text, got) {
+                warn!(target: "rafthttp", "{msg} from member {from_text}");
+            } else {
+                debug!(target: "rafthttp", "{msg} from member {from_text}");
+            }
+            return Err(Refusal(412, msg));
+        }
+        let Some(from) = ids::parse_hex(from_text) else {
+            return Err(Refusal(
+                400,
+                format!("bad {FROM_HEADER} header {from_text:?}"),
+            ));
+        };
+        if let Some(to) = header(TO_HEADER) {
+            if ids::parse_hex(to) != Some(self.member_id) {
+                let msg = format!(
+                    "member ID mismatch (got {to} want {})",
+                    ids::hex(self.member_id)
+                );
+                if self.first_mismatch(from_text, to) {
+                    warn!(target: "rafthttp", "{msg} from member {from_text}");
+                }
+                return Err(Refusal(412, msg));
+            }
+        }
+        Ok(from)
+    }
+
+    /// An answer carrying this member's cluster id.
+    fn answer(&self, status: u16, content_type: &'static str, body: super::Body) -> Resp {
+        let mut r = Response::new(body);
+        *r.status_mut() = StatusCode::from_u16(status).expect("valid status");
+        let h = r.headers_mut();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        h.insert(
+            HeaderName::from_static(CLUSTER_ID_HEADER),
+            HeaderValue::from_str(&ids::hex(self.cluster_id)).expect("hex is ASCII"),
+        );
+        r
+    }
+
+    fn text(&self, status: u16, text: &str) -> Resp {
+        self.answer(status, super::TEXT, full(format!("{text}\n")))
+    }
+}
+
+/// Answers one `/raft/...` request.
+pub async fn route<B>(state: &PeerState, req: Request<B>) -> Resp
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let raft = state.raft.clone();
+    match req.uri().path() {
+        APPEND_PATH => {
+            let handler =
+                |r: AppendEntriesRequest<TypeConfig>| async move { raft.append_entries(r).await };
+            rpc(state, req, handler).await
+        }
+        VOTE_PATH => {
+            rpc(state, req, |r: VoteRequest<u64>| async move {
+                raft.vote(r).await
+            })
+            .await
+        }
+        SNAPSHOT_PATH => {
+            let handler = |r: InstallSnapshotRequest<TypeConfig>| async move {
+                raft.install_snapshot(r).await
+            };
+            rpc(state, req, handler).await
+        }
+        _ => state.text(404, "404 page not found"),
+    }
+}
+
+/// One peer RPC: method, identity and size checks, then `handler` on the
+/// postcard-decoded body, its result postcard-encoded.
+pub async fn rpc<B, Q, A, F, Fut>(state: &PeerState, req: Request<B>, handler: F) -> Resp
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    Q: DeserializeOwned,
+    A: Serialize,
+    F: FnOnce(Q) -> Fut,
+    Fut: Future<Output = A>,
+{
+    if req.method() != Method::POST {
+        let mut r = state.text(405, "Method Not Allowed");
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    if let Err(Refusal(status, text)) = state.check(req.headers()) {
+        return state.text(status, &text);
+    }
+    let body = match read_body(state.max_body, req).await {
+        Ok(body) => body,
+        Err(Refusal(status, text)) => return state.text(status, &text),
+    };
+    let request: Q = match postcard::from_bytes(&body) {
+        Ok(q) => q,
+        Err(e) => return state.text(400, &format!("bad request body: {e}")),
+    };
+    let answer = handler(request).await;
+    match postcard::to_allocvec(&answer) {
+        Ok(bytes) => state.answer(200, BINARY, full(bytes)),
+        Err(e) => state.text(500, &format!("encoding the answer: {e}")),
+    }
+}
+
+/// The whole body, at most `max` bytes (413 above).
+async fn read_body<B>(max: usize, req: Request<B>) -> Result<Bytes, Refusal>
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let too_large = || Refusal(413, format!("request body larger than {max} bytes"));
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(req.into_body(), max).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(too_large()),
+        Err(e) => Err(Refusal(400, format!("reading the request body: {e}"))),
+    }
+}
