@@ -4,6 +4,7 @@
 mod client_api;
 mod client_auth;
 mod client_watch;
+mod cluster;
 mod differential;
 mod docs_fresh;
 mod durability;
@@ -13,5 +14,4 @@ mod etcdctl_watch;
 mod interop_etcdctl;
 mod restart;
 mod server_basic;
-mod skeleton;
 mod util;

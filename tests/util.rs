@@ -169,6 +169,11 @@ impl Server {
         }
     }
 
+    /// Whether the process was started and not stopped by the harness.
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
     /// SIGTERM, then waits for the exit status (None if it had to be killed).
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let mut c = self.child.take()?;
@@ -492,4 +497,50 @@ impl Conn {
         }
         Ok(answer)
     }
+}
+
+/// Starts an `n`-member cluster of our `etcd-server` on loopback. The members
+/// start concurrently: none is ready before a quorum of them runs.
+pub fn start_cluster(n: usize) -> Vec<Server> {
+    let binary = workspace_bin("etcd-server");
+    let mut members: Vec<Server> = (0..n)
+        .map(|i| Server {
+            binary: binary.clone(),
+            name: format!("m{i}"),
+            client_port: free_port(),
+            peer_port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            extra: Vec::new(),
+            child: None,
+            log: Default::default(),
+        })
+        .collect();
+    let initial: Vec<String> = members
+        .iter()
+        .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+        .collect();
+    let initial = initial.join(",");
+    for m in &mut members {
+        // A flag given twice: the last one wins over the harness's default.
+        m.extra = vec![
+            "--initial-cluster".into(),
+            initial.clone(),
+            "--initial-cluster-token".into(),
+            "test-cluster".into(),
+        ];
+    }
+    restart_all(&mut members);
+    members
+}
+
+/// (Re)starts every member concurrently and waits until each serves clients.
+pub fn restart_all(members: &mut [Server]) {
+    std::thread::scope(|s| {
+        for m in members.iter_mut() {
+            s.spawn(move || {
+                m.kill9();
+                m.spawn();
+            });
+        }
+    });
 }

@@ -4,6 +4,8 @@
 use crate::http::peer::PeerState;
 use crate::metrics::Metrics;
 use crate::propose::Proposer;
+use crate::raft::forward::Forwarder;
+use crate::raft::network::PeerNetwork;
 use crate::raft::typ;
 use crate::store::Store;
 use crate::watch::WatchHub;
@@ -16,6 +18,8 @@ pub struct App {
     pub peer: PeerState,
     /// Writes go through here (group commit).
     pub proposer: Proposer,
+    /// Routes writes and read barriers to the leader.
+    pub forwarder: Forwarder,
     pub store: Arc<RwLock<Store>>,
     pub hub: WatchHub,
     pub member_id: u64,
@@ -54,6 +58,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         raft: typ::Raft,
+        network: PeerNetwork,
         store: Arc<RwLock<Store>>,
         hub: WatchHub,
         member_id: u64,
@@ -63,8 +68,10 @@ impl App {
         peer_urls: Vec<String>,
         request_timeout: Duration,
     ) -> App {
+        let forwarder = Forwarder::new(raft.clone(), network, member_id, request_timeout);
         App {
-            proposer: Proposer::start(raft.clone()),
+            proposer: Proposer::start(forwarder.clone()),
+            forwarder,
             peer: PeerState::new(raft.clone(), member_id, cluster_id),
             raft,
             store,

@@ -4,6 +4,7 @@
 //! (it does not pipeline log I/O), so without this every write pays a full
 //! fsync in turn.
 
+use crate::raft::forward::Forwarder;
 use crate::raft::{typ, Batch, Outcome, Request};
 use tokio::sync::{mpsc, oneshot};
 
@@ -52,9 +53,10 @@ fn size(r: &Request) -> usize {
 }
 
 impl Proposer {
-    /// Starts the batching task for `raft` (it ends when every clone of the
-    /// proposer is dropped).
-    pub fn start(raft: typ::Raft) -> Proposer {
+    /// Starts the batching task, proposing through `forwarder` (directly on
+    /// the leader, through it elsewhere); it ends when every clone of the
+    /// proposer is dropped.
+    pub fn start(forwarder: Forwarder) -> Proposer {
         let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
         tokio::spawn(async move {
             let mut carry: Option<Pending> = None;
@@ -83,15 +85,13 @@ impl Proposer {
                 }
                 let (requests, replies): (Vec<Request>, Vec<_>) =
                     batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-                match raft.client_write(Batch(requests)).await {
-                    Ok(resp) => {
-                        let log_id = resp.log_id;
-                        for (reply, outcome) in replies.into_iter().zip(resp.data.0) {
+                match forwarder.write(Batch(requests)).await {
+                    Ok((log_id, data)) => {
+                        for (reply, outcome) in replies.into_iter().zip(data.0) {
                             let _ = reply.send(Ok(Written { outcome, log_id }));
                         }
                     }
-                    Err(e) => {
-                        let msg = e.to_string();
+                    Err(msg) => {
                         for reply in replies {
                             let _ = reply.send(Err(msg.clone()));
                         }

@@ -93,11 +93,6 @@ fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), Serve
             opts.name
         )));
     }
-    if all.len() > 1 {
-        return Err(ServerError::Config(
-            "this version runs single-member clusters only (clustering is not built yet)".into(),
-        ));
-    }
     let cluster_id = ids::cluster_id(&all);
     std::fs::create_dir_all(member_dir)?;
     let record = Identity {
@@ -110,6 +105,28 @@ fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), Serve
         &serde_json::to_vec(&record).expect("serialisable"),
     )?;
     Ok((member_id, cluster_id, true))
+}
+
+/// The voters of a new cluster, from `--initial-cluster` (the other members'
+/// client URLs are learnt when they publish them).
+fn initial_members(opts: &Options, member_id: u64, me: &Member) -> BTreeMap<u64, Member> {
+    let token = &opts.initial_cluster_token;
+    opts.initial_cluster
+        .iter()
+        .map(|(name, urls)| {
+            let id = ids::member_id(urls, token, None);
+            let node = if id == member_id {
+                me.clone()
+            } else {
+                Member {
+                    name: name.clone(),
+                    peer_urls: urls.clone(),
+                    client_urls: Vec::new(),
+                }
+            };
+            (id, node)
+        })
+        .collect()
 }
 
 fn raft_config(opts: &Options) -> Result<openraft::Config, ServerError> {
@@ -147,7 +164,7 @@ async fn propose(app: &App, command: Command) -> Result<(), ServerError> {
 }
 
 /// Runs a member until `shutdown` resolves.
-pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
     let member_dir = opts.data_dir.join("member");
     let wal_dir = opts
         .wal_dir
@@ -172,10 +189,11 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     } else {
         info!(target: "etcdserver", "restarting member {} in cluster {}", ids::hex(member_id), ids::hex(cluster_id));
     }
+    let network = PeerNetwork::new(member_id, cluster_id);
     let raft = typ::Raft::new(
         member_id,
         Arc::new(raft_config(&opts)?),
-        PeerNetwork::new(member_id, cluster_id),
+        network.clone(),
         log_store,
         state_machine,
     )
@@ -186,32 +204,10 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         peer_urls: opts.initial_advertise_peer_urls.clone(),
         client_urls: opts.advertise_client_urls.clone(),
     };
-    let initialized = raft
-        .is_initialized()
-        .await
-        .map_err(|e| ServerError::Raft(e.to_string()))?;
-    if !initialized {
-        raft.initialize(BTreeMap::from([(member_id, me.clone())]))
-            .await
-            .map_err(|e| ServerError::Raft(e.to_string()))?;
-    } else {
-        // A single voter need not wait out an election timeout.
-        let _ = raft.trigger().elect().await;
-    }
-    raft.wait(Some(Duration::from_secs(30)))
-        .current_leader(member_id, "become leader")
-        .await
-        .map_err(|e| ServerError::Raft(e.to_string()))?;
-    // Nothing is read or served before the whole log is applied: a leader's
-    // linearizable barrier waits until every committed entry (its own blank
-    // entry included) is in the store.
-    raft.ensure_linearizable()
-        .await
-        .map_err(|e| ServerError::Raft(format!("replaying the log: {e}")))?;
-
     let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
     let app = Arc::new(App::new(
         raft.clone(),
+        network,
         store,
         hub,
         member_id,
@@ -221,6 +217,48 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
         opts.initial_advertise_peer_urls.clone(),
         request_timeout,
     ));
+    // Peers are served from the start: the other members need this one's
+    // votes and log before anyone can lead.
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut servers = Vec::new();
+    for listener in std::mem::take(&mut opts.peer_listeners) {
+        info!(target: "embed", "listening for peers on {}", listener.local_addr()?);
+        servers.push(tokio::spawn(serve(
+            listener,
+            app.clone(),
+            stop_rx.clone(),
+            false,
+        )));
+    }
+    let initialized = raft
+        .is_initialized()
+        .await
+        .map_err(|e| ServerError::Raft(e.to_string()))?;
+    if !initialized {
+        let members = initial_members(&opts, member_id, &me);
+        match raft.initialize(members).await {
+            Ok(()) => {}
+            // Another member of the new cluster initialized first and this one
+            // already voted for it: the same membership, nothing to do.
+            Err(openraft::error::RaftError::APIError(
+                openraft::error::InitializeError::NotAllowed(_),
+            )) => {}
+            Err(e) => return Err(ServerError::Raft(e.to_string())),
+        }
+    } else if opts.initial_cluster.len() <= 1 {
+        // A single voter need not wait out an election timeout.
+        let _ = raft.trigger().elect().await;
+    }
+    raft.wait(None)
+        .metrics(|m| m.current_leader.is_some(), "a leader")
+        .await
+        .map_err(|e| ServerError::Raft(e.to_string()))?;
+    // Nothing is read or served before the whole log is applied: the read
+    // barrier waits until every entry committed so far is in this member's store.
+    app.forwarder
+        .read_barrier()
+        .await
+        .map_err(|e| ServerError::Raft(format!("replaying the log: {e}")))?;
 
     // The reference checks whether auth is enabled at start (one failing
     // lookup, visible in /v2/stats/store).
@@ -242,25 +280,16 @@ pub async fn run(opts: Options, shutdown: impl Future<Output = ()>) -> Result<()
     )
     .await?;
     info!(target: "etcdserver", "published {{Name:{} ClientURLs:[{}]}} to cluster {}", opts.name, me.client_urls.join(" "), ids::hex(cluster_id));
-    if !has_version {
+    // The leader sets the cluster version once, as the reference's does.
+    let has_version = has_version || cluster::has_version(&app.store());
+    if !has_version && app.is_leader() {
         info!(target: "etcdserver", "setting up the initial cluster version to 3.4");
         propose(&app, cluster::set_version()).await?;
         info!(target: "etcdserver/membership", "set the initial cluster version to 3.4");
     }
     info!(target: "etcdserver/api", "enabled capabilities for version 3.4");
 
-    let (stop_tx, stop_rx) = watch::channel(false);
     let ticker = tokio::spawn(expiry_ticker(app.clone(), stop_rx.clone()));
-    let mut servers = Vec::new();
-    for listener in opts.peer_listeners {
-        info!(target: "embed", "listening for peers on {}", listener.local_addr()?);
-        servers.push(tokio::spawn(serve(
-            listener,
-            app.clone(),
-            stop_rx.clone(),
-            false,
-        )));
-    }
     let mut addrs = Vec::new();
     for listener in opts.client_listeners {
         addrs.push(listener.local_addr()?);

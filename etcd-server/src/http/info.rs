@@ -71,7 +71,7 @@ async fn health(app: &App) -> Resp {
     let timeout = Duration::from_secs(1).max(app.request_timeout / 7);
     let healthy = app.leader().is_some()
         && matches!(
-            tokio::time::timeout(timeout, app.raft.ensure_linearizable()).await,
+            tokio::time::timeout(timeout, app.forwarder.read_barrier()).await,
             Ok(Ok(_))
         );
     if healthy {

@@ -110,9 +110,9 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
         return watch(app, kr, &path);
     }
     if kr.quorum {
-        match tokio::time::timeout(app.request_timeout, app.raft.ensure_linearizable()).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => return etcd_error(app, &raft_error(&e.to_string())),
+        match tokio::time::timeout(app.request_timeout, app.forwarder.read_barrier()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
             Err(_) => return etcd_error(app, &timed_out()),
         }
     }

@@ -19,7 +19,7 @@ use crate::raft::network::{
     APPEND_PATH, BINARY, CLUSTER_ID_HEADER, FROM_HEADER, MAX_BODY, SNAPSHOT_PATH, TO_HEADER,
     VOTE_PATH,
 };
-use crate::raft::{typ, TypeConfig};
+use crate::raft::{forward, typ, Batch, TypeConfig};
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
@@ -161,6 +161,15 @@ where
             let handler = |r: InstallSnapshotRequest<TypeConfig>| async move {
                 raft.install_snapshot(r).await
             };
+            rpc(state, req, handler).await
+        }
+        forward::PROPOSE_PATH => {
+            let handler =
+                |b: Batch| async move { forward::Forwarder::serve_propose(raft, b).await };
+            rpc(state, req, handler).await
+        }
+        forward::READ_INDEX_PATH => {
+            let handler = |(): ()| async move { forward::Forwarder::serve_read_index(raft).await };
             rpc(state, req, handler).await
         }
         _ => state.text(404, "404 page not found"),

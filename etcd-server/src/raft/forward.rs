@@ -1,0 +1,201 @@
+//! Any member answers any request: writes reaching a follower are proposed
+//! through the leader, and linearizable reads on a follower wait for the
+//! leader's read index. Both travel over the peer transport.
+
+use super::network::{PeerError, PeerNetwork};
+use super::{typ, Batch, Response};
+use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// Peer path: propose a batch on the leader.
+pub const PROPOSE_PATH: &str = "/raft/propose";
+/// Peer path: the leader's linearizable read index.
+pub const READ_INDEX_PATH: &str = "/raft/read_index";
+
+/// The leader's answer to a forwarded proposal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ProposeReply {
+    /// Applied at this log id, with these outcomes as JSON (the events' node
+    /// type omits empty fields, which only a self-describing encoding keeps).
+    Applied(typ::LogId, Vec<u8>),
+    /// The receiver is not (or no longer) the leader: retry elsewhere.
+    NotLeader,
+    /// Refused for another reason.
+    Failed(String),
+}
+
+/// The leader's answer to a read-index request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ReadIndexReply {
+    /// Everything up to this log id is committed and applied on the leader.
+    Index(Option<typ::LogId>),
+    /// The receiver is not the leader.
+    NotLeader,
+    /// It could not confirm its leadership.
+    Failed(String),
+}
+
+/// How long to wait between attempts while no leader is known.
+const NO_LEADER_PAUSE: Duration = Duration::from_millis(20);
+
+/// Routes writes and read barriers to the leader. Cheap to clone.
+#[derive(Clone)]
+pub struct Forwarder {
+    raft: typ::Raft,
+    network: PeerNetwork,
+    member_id: u64,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Forwarder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Forwarder")
+            .field("member_id", &self.member_id)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Forwarder {
+    /// A forwarder for this member; `timeout` bounds a whole request,
+    /// waiting for a leader included.
+    pub fn new(raft: typ::Raft, network: PeerNetwork, member_id: u64, timeout: Duration) -> Self {
+        Forwarder {
+            raft,
+            network,
+            member_id,
+            timeout,
+        }
+    }
+
+    /// The known leader and its node record.
+    fn leader(&self) -> Option<(u64, super::Member)> {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        let id = m.current_leader?;
+        let node = m.membership_config.membership().get_node(&id)?.clone();
+        Some((id, node))
+    }
+
+    /// Proposes `batch` (on the leader directly, or through it) and waits
+    /// until this member has applied it. During an election it waits, up to
+    /// the timeout, for a leader.
+    pub async fn write(&self, batch: Batch) -> Result<(typ::LogId, Response), String> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            match self.leader() {
+                Some((id, _)) if id == self.member_id => {
+                    // A copy is kept: if leadership moved meanwhile, the batch
+                    // was not proposed and goes to the new leader.
+                    match self.raft.client_write(batch.clone()).await {
+                        Ok(resp) => return Ok((resp.log_id, resp.data)),
+                        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                Some((id, node)) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    let reply = self
+                        .network
+                        .call::<Batch, ProposeReply>(id, &node, PROPOSE_PATH, &batch, left)
+                        .await;
+                    match reply {
+                        Ok(ProposeReply::Applied(log_id, json)) => {
+                            let data: Response = serde_json::from_slice(&json)
+                                .map_err(|e| format!("decoding the leader's answer: {e}"))?;
+                            self.wait_applied(log_id.index, deadline).await?;
+                            return Ok((log_id, data));
+                        }
+                        Ok(ProposeReply::Failed(e)) => return Err(e),
+                        // Not delivered: safe to try again once a leader is known.
+                        Ok(ProposeReply::NotLeader) | Err(PeerError::Unreachable { .. }) => {}
+                        // Sent, outcome unknown: it may have been applied.
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                None => {}
+            }
+            if Instant::now() >= deadline {
+                return Err("etcdserver: request timed out".into());
+            }
+            tokio::time::sleep(NO_LEADER_PAUSE).await;
+        }
+    }
+
+    /// Returns once this member's store reflects every write committed before
+    /// the call (a linearizable read barrier).
+    pub async fn read_barrier(&self) -> Result<(), String> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            match self.leader() {
+                Some((id, _)) if id == self.member_id => {
+                    match self.raft.ensure_linearizable().await {
+                        Ok(_) => return Ok(()),
+                        // It learnt that another member leads: ask that one.
+                        Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_))) => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                Some((id, node)) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    let reply = self
+                        .network
+                        .call::<(), ReadIndexReply>(id, &node, READ_INDEX_PATH, &(), left)
+                        .await;
+                    match reply {
+                        Ok(ReadIndexReply::Index(index)) => {
+                            if let Some(log_id) = index {
+                                self.wait_applied(log_id.index, deadline).await?;
+                            }
+                            return Ok(());
+                        }
+                        Ok(ReadIndexReply::Failed(e)) => return Err(e),
+                        Ok(ReadIndexReply::NotLeader) | Err(PeerError::Unreachable { .. }) => {}
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                None => {}
+            }
+            if Instant::now() >= deadline {
+                return Err("etcdserver: request timed out".into());
+            }
+            tokio::time::sleep(NO_LEADER_PAUSE).await;
+        }
+    }
+
+    async fn wait_applied(&self, index: u64, deadline: Instant) -> Result<(), String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.raft
+            .wait(Some(left.max(Duration::from_millis(1))))
+            .applied_index_at_least(Some(index), "forwarded write applied")
+            .await
+            .map(|_| ())
+            .map_err(|_| "etcdserver: request timed out".to_owned())
+    }
+
+    /// The leader's side of [`PROPOSE_PATH`].
+    pub async fn serve_propose(raft: typ::Raft, batch: Batch) -> ProposeReply {
+        match raft.client_write(batch).await {
+            Ok(resp) => match serde_json::to_vec(&resp.data) {
+                Ok(json) => ProposeReply::Applied(resp.log_id, json),
+                Err(e) => ProposeReply::Failed(format!("encoding the outcome: {e}")),
+            },
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
+                ProposeReply::NotLeader
+            }
+            Err(e) => ProposeReply::Failed(e.to_string()),
+        }
+    }
+
+    /// The leader's side of [`READ_INDEX_PATH`].
+    pub async fn serve_read_index(raft: typ::Raft) -> ReadIndexReply {
+        match raft.ensure_linearizable().await {
+            Ok(index) => ReadIndexReply::Index(index),
+            Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_))) => {
+                ReadIndexReply::NotLeader
+            }
+            Err(e) => ReadIndexReply::Failed(e.to_string()),
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Three members of our server on loopback: any member answers any request,
+//! the cluster survives the loss of its leader and full restarts, and a
+//! restarted member catches up.
+
+use crate::util::{form, raw, reference_etcd, restart_all, start_cluster, Server};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn leader_index(members: &[Server]) -> usize {
+    let start = Instant::now();
+    loop {
+        for m in members.iter().filter(|m| m.is_running()) {
+            let r = raw(&m.addr(), "GET", "/v2/members/leader", &[], b"");
+            if r.status == 200 {
+                let text = r.text();
+                if let Some(i) = members
+                    .iter()
+                    .position(|x| text.contains(&format!("\"name\":\"{}\"", x.name)))
+                {
+                    return i;
+                }
+            }
+        }
+        assert!(start.elapsed() < DEADLINE, "no leader within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Writes `value` at `key` through `m`, retrying while the cluster elects.
+fn put(m: &Server, key: &str, value: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let r = form(
+            &m.addr(),
+            "PUT",
+            &format!("/v2/keys{key}"),
+            &format!("value={value}"),
+        );
+        if r.status == 200 || r.status == 201 {
+            return r.text();
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "write {key} through {} kept failing: {} {}",
+            m.name,
+            r.status,
+            r.text()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Polls a plain (local) read on `m` until it shows `value`.
+fn wait_value(m: &Server, key: &str, value: &str) {
+    let start = Instant::now();
+    let want = format!("\"value\":\"{value}\"");
+    loop {
+        let r = raw(&m.addr(), "GET", &format!("/v2/keys{key}"), &[], b"");
+        if r.text().contains(&want) {
+            return;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{} never showed {key}={value}: {}",
+            m.name,
+            r.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_member_answers_every_request() {
+    let members = start_cluster(3);
+    // Three members' records and the cluster version come first, as in the
+    // reference: the first write gets index 8.
+    let first = put(&members[1], "/c/first", "1");
+    assert!(first.contains("\"modifiedIndex\":8"), "{first}");
+    for (i, m) in members.iter().enumerate() {
+        let text = put(m, &format!("/c/k{i}"), &format!("v{i}"));
+        assert!(text.contains("\"action\":\"set\""), "{text}");
+        for other in &members {
+            let r = raw(
+                &other.addr(),
+                "GET",
+                &format!("/v2/keys/c/k{i}?quorum=true"),
+                &[],
+                b"",
+            );
+            assert_eq!(r.status, 200, "quorum read on {}: {}", other.name, r.text());
+            assert!(
+                r.text().contains(&format!("\"value\":\"v{i}\"")),
+                "{}",
+                r.text()
+            );
+        }
+    }
+    // A watch on a follower sees a write made through another member.
+    let leader = leader_index(&members);
+    let follower = (leader + 1) % 3;
+    let writer = (leader + 2) % 3;
+    let addr = members[follower].addr();
+    let waiter = std::thread::spawn(move || raw(&addr, "GET", "/v2/keys/c/w?wait=true", &[], b""));
+    std::thread::sleep(Duration::from_millis(200));
+    put(&members[writer], "/c/w", "seen");
+    let event = waiter.join().expect("watch thread");
+    assert!(
+        event.text().contains("\"value\":\"seen\""),
+        "{}",
+        event.text()
+    );
+    let list = raw(&members[0].addr(), "GET", "/v2/members", &[], b"").text();
+    for m in &members {
+        assert!(list.contains(&format!("\"name\":\"{}\"", m.name)), "{list}");
+    }
+    if reference_etcd().is_some() {
+        let endpoints: Vec<String> = members.iter().map(Server::url).collect();
+        let out = Command::new("etcdctl")
+            .env("ETCDCTL_API", "2")
+            .args(["--endpoints", &endpoints.join(","), "cluster-health"])
+            .output()
+            .expect("run etcdctl");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        let healthy = text
+            .lines()
+            .filter(|l| l.starts_with("member ") && l.contains(" is healthy: "))
+            .count();
+        assert_eq!(healthy, 3, "{text}");
+        assert!(text.ends_with("cluster is healthy\n"), "{text}");
+    } else {
+        eprintln!("skipped the reference etcdctl part: not installed");
+    }
+}
+
+#[test]
+fn leader_loss_elects_a_new_leader_and_loses_nothing() {
+    let mut members = start_cluster(3);
+    for i in 0..20 {
+        put(&members[i % 3], &format!("/f/k{i}"), &i.to_string());
+    }
+    let old = leader_index(&members);
+    members[old].kill9();
+    let survivor = (old + 1) % 3;
+    let start = Instant::now();
+    put(&members[survivor], "/f/after", "yes");
+    eprintln!("first write after the leader's kill: {:?}", start.elapsed());
+    let new = leader_index(&members);
+    assert_ne!(new, old);
+    // The killed member comes back and catches up with what it missed.
+    members[old].restart();
+    wait_value(&members[old], "/f/after", "yes");
+    for m in &members {
+        for i in 0..20 {
+            wait_value(m, &format!("/f/k{i}"), &i.to_string());
+        }
+    }
+    // Every member down at once, then up again: every acknowledged write stays.
+    restart_all(&mut members);
+    for m in &members {
+        wait_value(m, "/f/after", "yes");
+        wait_value(m, "/f/k19", "19");
+    }
+    put(&members[2], "/f/final", "ok");
+}
