@@ -343,23 +343,6 @@ fn http_status(e: &Error) -> Option<(u16, &str)> {
     }
 }
 
-/// Membership changes arrive with another issue: our server answers them
-/// 501. The client treats every 5xx as "try the next member", as the
-/// reference client does, so with one endpoint the 501 comes back as
-/// ClusterUnavailable holding ServerError(501); accept that or Error::Http
-/// 501, nothing else.
-fn assert_501(r: Result<()>) {
-    let e = r.expect_err("member writes are not implemented here");
-    let status = match &e {
-        Error::ClusterUnavailable(v) if v.len() == 1 => match v[0].kind {
-            Kind::ServerError(s) => Some(s),
-            _ => None,
-        },
-        other => http_status(other).map(|h| h.0),
-    };
-    assert_eq!(status, Some(501), "{e:?}");
-}
-
 #[test]
 fn members_stats_version_health() {
     let rt = runtime();
@@ -367,10 +350,39 @@ fn members_stats_version_health() {
     let c = client(&ours.url());
     rt.block_on(async {
         cluster_scenario(&c, &ours, "ours").await;
+        // A member that never starts: added as a learner, listed unstarted,
+        // the one-member cluster stays writable, then removed.
         let (url, _) = dead_url();
-        assert_501(c.members().add([url.clone()]).await.map(|_| ()));
-        assert_501(c.members().remove("1234").await);
-        assert_501(c.members().update("1234", [url]).await);
+        let added = c.members().add([url.clone()]).await.expect("add");
+        assert_eq!(
+            (added.name.as_str(), added.peer_urls.clone()),
+            ("", vec![url.clone()])
+        );
+        assert!(added.client_urls.is_empty());
+        c.keys()
+            .set("/api_cluster/after_add", "v")
+            .send()
+            .await
+            .expect("still writable");
+        let e = c.members().add([url.clone()]).await.expect_err("taken");
+        assert_eq!(http_status(&e), Some((409, "membership: peerURL exists")));
+        let e = c.members().remove("1234").await.expect_err("unknown");
+        assert_eq!(http_status(&e), Some((404, "No such member: 1234")));
+        let e = c
+            .members()
+            .update("1234", [url.clone()])
+            .await
+            .expect_err("unknown");
+        assert_eq!(http_status(&e), Some((404, "No such member: 1234")));
+        c.members().remove(&added.id).await.expect("remove");
+        let e = c.members().remove(&added.id).await.expect_err("removed");
+        assert_eq!(
+            http_status(&e),
+            Some((
+                410,
+                format!("Member permanently removed: {}", added.id).as_str()
+            ))
+        );
     });
     let Some(bin) = reference_etcd() else {
         println!("skipped: reference etcd not installed");

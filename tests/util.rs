@@ -544,3 +544,64 @@ pub fn restart_all(members: &mut [Server]) {
         }
     });
 }
+
+impl Server {
+    /// A member to be added to the running cluster `members` (not started):
+    /// `--initial-cluster-state existing` with the cluster's members plus itself.
+    pub fn joiner(members: &[Server], name: &str) -> Server {
+        let mut s = Server {
+            binary: members[0].binary.clone(),
+            name: name.to_owned(),
+            client_port: free_port(),
+            peer_port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            extra: Vec::new(),
+            child: None,
+            log: Default::default(),
+        };
+        let mut initial: Vec<String> = members
+            .iter()
+            .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+            .collect();
+        initial.push(format!("{}=http://127.0.0.1:{}", s.name, s.peer_port));
+        s.extra = vec![
+            "--initial-cluster".into(),
+            initial.join(","),
+            "--initial-cluster-state".into(),
+            "existing".into(),
+            "--initial-cluster-token".into(),
+            members[0]
+                .extra
+                .iter()
+                .skip_while(|a| *a != "--initial-cluster-token")
+                .nth(1)
+                .cloned()
+                .unwrap_or_else(|| "etcd-cluster".into()),
+        ];
+        s
+    }
+
+    /// The peer URL this member advertises.
+    pub fn peer_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer_port)
+    }
+
+    /// Starts the process and waits until it serves clients.
+    pub fn start_now(&mut self) {
+        self.spawn();
+    }
+
+    /// Waits up to `timeout` for the process to exit on its own; its status.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        let child = self.child.as_mut()?;
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}

@@ -27,6 +27,8 @@ pub struct App {
     pub name: String,
     pub client_urls: Vec<String>,
     pub peer_urls: Vec<String>,
+    /// `--initial-cluster-token` (it seeds the ids of added members).
+    pub initial_cluster_token: String,
     /// When this process started (`startTime` of `/v2/stats/self`).
     pub started: SystemTime,
     /// How long a write or quorum read may wait for raft (the reference's
@@ -66,6 +68,7 @@ impl App {
         name: String,
         client_urls: Vec<String>,
         peer_urls: Vec<String>,
+        initial_cluster_token: String,
         request_timeout: Duration,
     ) -> App {
         let forwarder = Forwarder::new(raft.clone(), network, member_id, request_timeout);
@@ -81,6 +84,7 @@ impl App {
             name,
             client_urls,
             peer_urls,
+            initial_cluster_token,
             started: SystemTime::now(),
             request_timeout,
             metrics: Metrics::new(),

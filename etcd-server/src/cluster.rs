@@ -14,6 +14,7 @@ pub const CLUSTER_VERSION: &str = "3.4.0";
 pub const SERVER_VERSION: &str = "3.4.23";
 
 const MEMBERS: &str = "/0/members";
+const REMOVED: &str = "/0/removed_members";
 
 /// A member as `/v2/members` shows it (field order as the reference's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +68,43 @@ pub fn publish(id: u64, name: &str, client_urls: &[String]) -> Command {
         ttl: None,
         refresh: false,
     }
+}
+
+/// The commands that drop a removed member's records and remember that it
+/// was removed (`/0/removed_members/<id>`), as the reference does.
+pub fn remove_member(id: u64) -> [Command; 2] {
+    [
+        Command::Delete {
+            path: format!("{MEMBERS}/{}", ids::hex(id)),
+            dir: true,
+            recursive: true,
+        },
+        Command::Create {
+            path: format!("{REMOVED}/{}", ids::hex(id)),
+            value: b"removed".to_vec(),
+            dir: false,
+            ttl: None,
+            unique: false,
+        },
+    ]
+}
+
+/// The command that replaces a member's peer URLs.
+pub fn update_member(id: u64, peer_urls: &[String]) -> Command {
+    Command::Update {
+        path: format!("{MEMBERS}/{}/raftAttributes", ids::hex(id)),
+        value: serde_json::to_vec(&RaftAttributes {
+            peer_urls: peer_urls.to_vec(),
+        })
+        .expect("serialisable"),
+        ttl: None,
+        refresh: false,
+    }
+}
+
+/// Whether `id` was removed from the cluster.
+pub fn was_removed(store: &Store, id: u64) -> bool {
+    store.exists(&format!("{REMOVED}/{}", ids::hex(id)))
 }
 
 /// The command that records the cluster version.

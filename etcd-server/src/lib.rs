@@ -16,6 +16,7 @@ pub mod flags;
 pub mod http;
 pub mod ids;
 pub mod logging;
+pub mod membership;
 pub mod metrics;
 pub mod propose;
 pub mod raft;

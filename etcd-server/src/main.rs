@@ -107,6 +107,7 @@ async fn start(cfg: Config) -> Result<(), String> {
         initial_advertise_peer_urls: strings(&cfg.initial_advertise_peer_urls),
         initial_cluster: cfg.initial_cluster.clone(),
         initial_cluster_token: cfg.initial_cluster_token.clone(),
+        join_existing: cfg.initial_cluster_state == etcd_server::config::ClusterState::Existing,
         heartbeat_interval: cfg.heartbeat_interval,
         election_timeout: cfg.election_timeout,
         snapshot_count: cfg.effective_snapshot_count(),

@@ -40,6 +40,8 @@ pub struct Options {
     /// `name=url,...` of the initial cluster (names with their peer URLs).
     pub initial_cluster: Vec<(String, Vec<String>)>,
     pub initial_cluster_token: String,
+    /// `--initial-cluster-state existing`: join a running cluster.
+    pub join_existing: bool,
     pub heartbeat_interval: Duration,
     pub election_timeout: Duration,
     pub snapshot_count: u64,
@@ -67,8 +69,18 @@ struct Identity {
 /// The file (in the member dir) holding this member's ids.
 pub const IDENTITY_FILE: &str = "identity.json";
 
+/// The other members' peer URLs from `--initial-cluster`.
+fn other_peer_urls(opts: &Options) -> Vec<String> {
+    let mine = &opts.initial_advertise_peer_urls;
+    opts.initial_cluster
+        .iter()
+        .filter(|(_, urls)| urls != mine)
+        .flat_map(|(_, urls)| urls.iter().cloned())
+        .collect()
+}
+
 /// Reads or creates the member and cluster ids.
-fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), ServerError> {
+async fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), ServerError> {
     let path = member_dir.join(IDENTITY_FILE);
     if path.exists() {
         let bytes = std::fs::read(&path)?;
@@ -78,22 +90,59 @@ fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), Serve
             ids::parse_hex(s)
                 .ok_or_else(|| ServerError::Config(format!("{}: bad id {s}", path.display())))
         };
-        return Ok((parse(&id.member_id)?, parse(&id.cluster_id)?, false));
+        let (member_id, cluster_id) = (parse(&id.member_id)?, parse(&id.cluster_id)?);
+        // A member removed while it was down must not come back.
+        if let Some(remote) = crate::membership::fetch_cluster(&other_peer_urls(opts)).await {
+            if remote.cluster_id == cluster_id
+                && !remote.members.iter().any(|(id, _)| *id == member_id)
+            {
+                return Err(ServerError::Config(format!(
+                    "member {} has been removed from cluster {}: remove its data dir ({}) and add it again with `etcdctl member add`",
+                    ids::hex(member_id),
+                    ids::hex(cluster_id),
+                    opts.data_dir.display()
+                )));
+            }
+        }
+        return Ok((member_id, cluster_id, false));
     }
     let token = &opts.initial_cluster_token;
-    let member_id = ids::member_id(&opts.initial_advertise_peer_urls, token, None);
-    let all: Vec<u64> = opts
-        .initial_cluster
-        .iter()
-        .map(|(_, urls)| ids::member_id(urls, token, None))
-        .collect();
-    if !all.contains(&member_id) {
-        return Err(ServerError::Config(format!(
-            "couldn't find local name {:?} in the initial cluster configuration",
-            opts.name
-        )));
-    }
-    let cluster_id = ids::cluster_id(&all);
+    let (member_id, cluster_id) = if opts.join_existing {
+        let others = other_peer_urls(opts);
+        let remote = crate::membership::fetch_cluster(&others)
+            .await
+            .ok_or_else(|| {
+                ServerError::Config(format!(
+                    "could not reach any member of the existing cluster at {}",
+                    others.join(",")
+                ))
+            })?;
+        let member_id = crate::membership::find_self(&remote, &opts.initial_advertise_peer_urls)
+            .ok_or_else(|| {
+                ServerError::Config(format!(
+                    "this member ({}) is not a member of cluster {}: add it with `etcdctl member add {} {}` first",
+                    opts.initial_advertise_peer_urls.join(","),
+                    ids::hex(remote.cluster_id),
+                    opts.name,
+                    opts.initial_advertise_peer_urls.join(",")
+                ))
+            })?;
+        (member_id, remote.cluster_id)
+    } else {
+        let member_id = ids::member_id(&opts.initial_advertise_peer_urls, token, None);
+        let all: Vec<u64> = opts
+            .initial_cluster
+            .iter()
+            .map(|(_, urls)| ids::member_id(urls, token, None))
+            .collect();
+        if !all.contains(&member_id) {
+            return Err(ServerError::Config(format!(
+                "couldn't find local name {:?} in the initial cluster configuration",
+                opts.name
+            )));
+        }
+        (member_id, ids::cluster_id(&all))
+    };
     std::fs::create_dir_all(member_dir)?;
     let record = Identity {
         member_id: ids::hex(member_id),
@@ -178,7 +227,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     info!(target: "embed", "election = {}ms", opts.election_timeout.as_millis());
     info!(target: "embed", "snapshot count = {}", opts.snapshot_count);
     info!(target: "embed", "advertise client URLs = {}", opts.advertise_client_urls.join(","));
-    let (member_id, cluster_id, fresh) = identity(&opts, &member_dir)?;
+    let (member_id, cluster_id, fresh) = identity(&opts, &member_dir).await?;
     std::fs::create_dir_all(&snap_dir)?;
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
@@ -215,6 +264,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         opts.name.clone(),
         opts.advertise_client_urls.clone(),
         opts.initial_advertise_peer_urls.clone(),
+        opts.initial_cluster_token.clone(),
         request_timeout,
     ));
     // Peers are served from the start: the other members need this one's
@@ -234,7 +284,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         .is_initialized()
         .await
         .map_err(|e| ServerError::Raft(e.to_string()))?;
-    if !initialized {
+    if !initialized && !opts.join_existing {
         let members = initial_members(&opts, member_id, &me);
         match raft.initialize(members).await {
             Ok(()) => {}
@@ -290,6 +340,11 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     info!(target: "etcdserver/api", "enabled capabilities for version 3.4");
 
     let ticker = tokio::spawn(expiry_ticker(app.clone(), stop_rx.clone()));
+    let promoter = tokio::spawn(crate::membership::promoter(app.clone(), stop_rx.clone()));
+    let removal = tokio::spawn(crate::membership::removal_watch(
+        app.clone(),
+        stop_rx.clone(),
+    ));
     let mut addrs = Vec::new();
     for listener in opts.client_listeners {
         addrs.push(listener.local_addr()?);
@@ -312,6 +367,8 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         let _ = s.await;
     }
     let _ = ticker.await;
+    let _ = promoter.await;
+    let _ = removal.await;
     if let Err(e) = raft.shutdown().await {
         warn!(target: "etcdserver", "raft shutdown: {e}");
     }

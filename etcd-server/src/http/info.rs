@@ -1,11 +1,9 @@
 //! Everything on the client listener that is not `/v2/keys`: members (read
 //! side), machines, version, health, stats and metrics.
 
-use super::{
-    full, json_resp, method_not_allowed, not_found, set, text_error, with_status, Resp, TEXT,
-};
+use super::{full, json_resp, method_not_allowed, not_found, text_error, with_status, Resp, TEXT};
 use crate::app::{go_duration, App};
-use crate::cluster::{self, MemberInfo, CLUSTER_VERSION, SERVER_VERSION};
+use crate::cluster::{self, CLUSTER_VERSION, SERVER_VERSION};
 use crate::ids;
 use etcd_client::time::format_rfc3339_nano;
 use hyper::body::Incoming;
@@ -45,7 +43,9 @@ pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incomin
             json_resp(200, &stats, false)
         }),
         "/metrics" => get_only(&|| metrics(app)),
-        p if p == "/v2/members" || p.starts_with("/v2/members/") => members(app, method, p, &req),
+        p if p == "/v2/members" || p.starts_with("/v2/members/") => {
+            super::members::handle(app, method, p, req).await
+        }
         _ => not_found(),
     }
 }
@@ -95,79 +95,6 @@ fn machines(app: &App) -> Resp {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
     r
-}
-
-fn members_error(app: &App, status: u16, message: &str) -> Resp {
-    #[derive(Serialize)]
-    struct Message<'a> {
-        message: &'a str,
-    }
-    let mut r = json_resp(status, &Message { message }, false);
-    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-    r
-}
-
-fn members(app: &App, method: &Method, path: &str, req: &Request<Incoming>) -> Resp {
-    let rest = path.strip_prefix("/v2/members").unwrap_or_default();
-    let rest = rest.strip_prefix('/').unwrap_or(rest);
-    match *method {
-        Method::GET | Method::HEAD => {}
-        Method::POST | Method::PUT | Method::DELETE => {
-            // The reference checks the Content-Type before the path, even for
-            // `POST /v2/members/leader` (spec members-stats.md §2).
-            if *method != Method::DELETE {
-                let ct = req
-                    .headers()
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                let media = ct.split(';').next().unwrap_or("").trim();
-                if !media.eq_ignore_ascii_case("application/json") {
-                    return members_error(
-                        app,
-                        415,
-                        &format!("Bad Content-Type {media}, accept application/json"),
-                    );
-                }
-            }
-            return members_error(
-                app,
-                501,
-                "membership changes are not supported by this version yet",
-            );
-        }
-        _ => return method_not_allowed("GET,POST,DELETE,PUT"),
-    }
-    match rest {
-        "" => {
-            #[derive(Serialize)]
-            struct List {
-                members: Vec<MemberInfo>,
-            }
-            let list = List {
-                members: cluster::members(&app.store()),
-            };
-            let mut r = json_resp(200, &list, true);
-            set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-            r
-        }
-        "leader" => {
-            let leader = app.leader().and_then(|(id, _)| {
-                cluster::members(&app.store())
-                    .into_iter()
-                    .find(|m| m.id == ids::hex(id))
-            });
-            match leader {
-                Some(m) => {
-                    let mut r = json_resp(200, &m, true);
-                    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-                    r
-                }
-                None => members_error(app, 503, "During election"),
-            }
-        }
-        _ => members_error(app, 404, "Not found"),
-    }
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -225,7 +152,7 @@ fn stats_leader(app: &App) -> Resp {
         followers: serde_json::Map<String, serde_json::Value>,
     }
     if !app.is_leader() {
-        return members_error(app, 403, "not current leader");
+        return super::members::members_error(app, 403, "not current leader");
     }
     let stats = LeaderStats {
         leader: ids::hex(app.member_id),

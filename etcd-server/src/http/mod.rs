@@ -9,6 +9,7 @@
 mod info;
 mod keys;
 pub mod keys_request;
+mod members;
 pub mod peer;
 
 use crate::app::App;
@@ -193,7 +194,7 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
 /// The peer listener: the raft RPCs (`/raft/...`, see [`peer`]) and
 /// `/version`.
 pub async fn peer_route(state: &peer::PeerState, req: Request<Incoming>) -> Resp {
-    if req.uri().path().starts_with("/raft/") {
+    if req.uri().path().starts_with("/raft/") || req.uri().path() == peer::MEMBERS_PATH {
         return peer::route(state, req).await;
     }
     let resp = if req.uri().path() == "/version" {

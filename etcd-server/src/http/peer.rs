@@ -138,6 +138,17 @@ impl PeerState {
     }
 }
 
+/// Peer path: the members raft knows, for a member joining an existing cluster.
+pub const MEMBERS_PATH: &str = "/members";
+
+/// One entry of [`MEMBERS_PATH`]'s answer.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PeerMember {
+    pub id: String,
+    #[serde(rename = "peerURLs")]
+    pub peer_urls: Vec<String>,
+}
+
 /// Answers one `/raft/...` request.
 pub async fn route<B>(state: &PeerState, req: Request<B>) -> Resp
 where
@@ -171,6 +182,29 @@ where
         forward::READ_INDEX_PATH => {
             let handler = |(): ()| async move { forward::Forwarder::serve_read_index(raft).await };
             rpc(state, req, handler).await
+        }
+        crate::membership::REMOVED_PATH => {
+            let me = state.member_id;
+            let handler = move |id: u64| async move {
+                if id == me {
+                    crate::membership::exit_removed();
+                }
+            };
+            rpc(state, req, handler).await
+        }
+        MEMBERS_PATH => {
+            let m = raft.metrics().borrow().clone();
+            let list: Vec<PeerMember> = m
+                .membership_config
+                .membership()
+                .nodes()
+                .map(|(id, node)| PeerMember {
+                    id: ids::hex(*id),
+                    peer_urls: node.peer_urls.clone(),
+                })
+                .collect();
+            let body = serde_json::to_vec(&list).unwrap_or_default();
+            state.answer(200, "application/json", full(body))
         }
         _ => state.text(404, "404 page not found"),
     }

@@ -69,6 +69,11 @@ impl Forwarder {
         }
     }
 
+    /// The peer transport.
+    pub fn network(&self) -> &PeerNetwork {
+        &self.network
+    }
+
     /// The known leader and its node record.
     fn leader(&self) -> Option<(u64, super::Member)> {
         let m = self.raft.metrics();
