@@ -165,3 +165,119 @@ fn leader_loss_elects_a_new_leader_and_loses_nothing() {
     }
     put(&members[2], "/f/final", "ok");
 }
+
+/// Starts a cluster with extra flags for every member.
+fn start_cluster_with(n: usize, extra: &[&str]) -> Vec<Server> {
+    let mut members = start_cluster(n);
+    for m in &mut members {
+        m.extra.extend(extra.iter().map(|s| s.to_string()));
+    }
+    restart_all(&mut members);
+    members
+}
+
+#[test]
+fn a_member_that_missed_more_than_the_kept_log_catches_up_by_snapshot() {
+    // Snapshots every 100 entries; the leader keeps 1000 entries after one,
+    // so a member that misses more than that needs a snapshot install.
+    let mut members = start_cluster_with(3, &["--snapshot-count", "100"]);
+    let leader = leader_index(&members);
+    let down = (leader + 1) % 3;
+    let writer = (leader + 2) % 3;
+    members[down].kill9();
+    let addr = members[writer].addr();
+    let mut conn = crate::util::Conn::new(&addr);
+    for i in 0..1300 {
+        let r = conn
+            .form(
+                "PUT",
+                &format!("/v2/keys/s/k{}", i % 50),
+                &format!("value={i}"),
+            )
+            .expect("write");
+        assert!(r.status == 200 || r.status == 201, "{}", r.text());
+    }
+    put(&members[writer], "/s/last", "done");
+    members[down].restart();
+    wait_value(&members[down], "/s/last", "done");
+    wait_value(&members[down], "/s/k49", "1299");
+    // It got there through a snapshot the leader sent, not by replaying the log.
+    let log = members[down].log();
+    assert!(log.contains("installed a snapshot"), "{log}");
+}
+
+#[test]
+fn five_members_survive_two_failures() {
+    let mut members = start_cluster(5);
+    put(&members[0], "/five/a", "1");
+    let leader = leader_index(&members);
+    members[leader].kill9();
+    let other = (leader + 1) % 5;
+    members[other].kill9();
+    let alive: Vec<usize> = (0..5).filter(|i| *i != leader && *i != other).collect();
+    put(&members[alive[0]], "/five/b", "2");
+    for &i in &alive {
+        wait_value(&members[i], "/five/b", "2");
+        let r = raw(
+            &members[i].addr(),
+            "GET",
+            "/v2/keys/five/a?quorum=true",
+            &[],
+            b"",
+        );
+        assert!(r.text().contains("\"value\":\"1\""), "{}", r.text());
+    }
+    members[leader].restart();
+    wait_value(&members[leader], "/five/b", "2");
+}
+
+#[test]
+fn the_reference_etcdctl_changes_our_membership() {
+    if reference_etcd().is_none() {
+        eprintln!("skipped: the reference etcdctl is not installed");
+        return;
+    }
+    let members = start_cluster(3);
+    let endpoints: Vec<String> = members.iter().map(Server::url).collect();
+    let ctl = |args: &[&str]| {
+        let out = Command::new("etcdctl")
+            .env("ETCDCTL_API", "2")
+            .arg("--endpoints")
+            .arg(endpoints.join(","))
+            .args(args)
+            .output()
+            .expect("etcdctl");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code(),
+        )
+    };
+    let ghost = format!("http://127.0.0.1:{}", crate::util::free_port());
+    let (out, err, code) = ctl(&["member", "add", "ghost", &ghost]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.starts_with("Added member named ghost with ID "),
+        "{out}"
+    );
+    assert!(
+        out.contains("ETCD_INITIAL_CLUSTER_STATE=\"existing\""),
+        "{out}"
+    );
+    assert!(out.contains(&format!("ghost={ghost}")), "{out}");
+    let (out, _, _) = ctl(&["member", "list"]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("[unstarted]"))
+        .unwrap_or_else(|| panic!("no unstarted member: {out}"));
+    let id = line.split('[').next().expect("id").to_owned();
+    // Four members, one of them a learner that never starts: still healthy
+    // for writes (the reference's cluster would have lost its quorum margin).
+    put(&members[0], "/ref/after-add", "ok");
+    let (out, err, code) = ctl(&["member", "remove", &id]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(out, format!("Removed member {id} from cluster\n"));
+    let (out, _, code) = ctl(&["cluster-health"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.ends_with("cluster is healthy\n"), "{out}");
+}

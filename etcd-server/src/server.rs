@@ -305,8 +305,9 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         .map_err(|e| ServerError::Raft(e.to_string()))?;
     // Nothing is read or served before the whole log is applied: the read
     // barrier waits until every entry committed so far is in this member's store.
+    let forever = std::time::Instant::now() + Duration::from_secs(365 * 24 * 3600);
     app.forwarder
-        .read_barrier()
+        .read_barrier_until(forever)
         .await
         .map_err(|e| ServerError::Raft(format!("replaying the log: {e}")))?;
 

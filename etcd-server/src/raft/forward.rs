@@ -131,7 +131,12 @@ impl Forwarder {
     /// Returns once this member's store reflects every write committed before
     /// the call (a linearizable read barrier).
     pub async fn read_barrier(&self) -> Result<(), String> {
-        let deadline = Instant::now() + self.timeout;
+        self.read_barrier_until(Instant::now() + self.timeout).await
+    }
+
+    /// [`Forwarder::read_barrier`] with its own deadline (start-up waits for
+    /// the other members as long as it takes).
+    pub async fn read_barrier_until(&self, deadline: Instant) -> Result<(), String> {
         loop {
             match self.leader() {
                 Some((id, _)) if id == self.member_id => {
@@ -139,6 +144,8 @@ impl Forwarder {
                         Ok(_) => return Ok(()),
                         // It learnt that another member leads: ask that one.
                         Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_))) => {}
+                        // The others do not answer yet (they may be starting).
+                        Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_))) => {}
                         Err(e) => return Err(e.to_string()),
                     }
                 }
