@@ -57,3 +57,34 @@ pub fn print(ctx: &mut Ctx, resp: &Response) {
 pub fn is_simple(ctx: &Ctx) -> bool {
     ctx.format == Format::Simple
 }
+
+/// The three directory writes: `mkdir`, `setdir`, `updatedir`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirWrite {
+    /// Create; fails if the key exists (sent once, never failed over).
+    Make,
+    /// Create or update the TTL.
+    Set,
+    /// Update an existing directory's TTL.
+    Update,
+}
+
+/// Runs a directory write: prints nothing in `simple` mode, the response otherwise.
+pub async fn dir_command(ctx: &mut Ctx, m: &Matches, kind: DirWrite) -> Result<(), Exit> {
+    let client = ctx.client().await?;
+    let key = key(ctx, m)?;
+    let keys = client.keys();
+    let mut req = match kind {
+        DirWrite::Make => keys.mkdir(key).one_shot(),
+        DirWrite::Set => keys.set_dir(key),
+        DirWrite::Update => keys.update_dir(key),
+    };
+    if let Some(t) = ttl(m) {
+        req = req.ttl(t);
+    }
+    let resp = req.send().await.map_err(|e| failed(ctx, &e))?;
+    if !is_simple(ctx) {
+        print(ctx, &resp);
+    }
+    Ok(())
+}

@@ -10,15 +10,5 @@ pub const DEF: Command = Command::leaf("mkdir", "make a new directory", "<key>",
 
 /// Runs the command.
 pub async fn run(ctx: &mut Ctx, m: &Matches) -> Result<(), Exit> {
-    let client = ctx.client().await?;
-    let key = kc::key(ctx, m)?;
-    let mut req = client.keys().mkdir(key).one_shot();
-    if let Some(t) = kc::ttl(m) {
-        req = req.ttl(t);
-    }
-    let resp = req.send().await.map_err(|e| kc::failed(ctx, &e))?;
-    if !kc::is_simple(ctx) {
-        kc::print(ctx, &resp);
-    }
-    Ok(())
+    kc::dir_command(ctx, m, kc::DirWrite::Make).await
 }
