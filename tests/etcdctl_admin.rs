@@ -285,6 +285,17 @@ fn mask_ids_and_ports(text: &str) -> String {
         rest = &rest[digits..];
     }
     masked.push_str(rest);
+    // Members are listed in id order, and ids are random: sort the entries.
+    let key = "ETCD_INITIAL_CLUSTER=\"";
+    if let Some(i) = masked.find(key) {
+        let start = i + key.len();
+        if let Some(len) = masked[start..].find('"') {
+            let mut entries: Vec<&str> = masked[start..start + len].split(',').collect();
+            entries.sort_unstable();
+            let sorted = entries.join(",");
+            masked.replace_range(start..start + len, &sorted);
+        }
+    }
     masked
 }
 

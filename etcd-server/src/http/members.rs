@@ -45,15 +45,23 @@ pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incomin
     let rest = path.strip_prefix("/v2/members").unwrap_or_default();
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     match *method {
-        Method::GET | Method::HEAD => read(app, rest),
+        Method::GET | Method::HEAD => read(app, rest).await,
         Method::POST | Method::PUT | Method::DELETE => change(app, method, rest, req).await,
         _ => method_not_allowed("GET,POST,DELETE,PUT"),
     }
 }
 
-fn read(app: &App, rest: &str) -> Resp {
+async fn read(app: &App, rest: &str) -> Resp {
     match rest {
         "" => {
+            // Up to date with the leader, so a member just added elsewhere is
+            // listed (`etcdctl member add` prints the list right after adding).
+            // Without a quorum the local view is listed, as the reference does.
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(1),
+                app.forwarder.read_barrier(),
+            )
+            .await;
             #[derive(Serialize)]
             struct List {
                 members: Vec<MemberInfo>,
