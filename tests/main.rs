@@ -5,6 +5,7 @@ mod client_api;
 mod client_auth;
 mod client_watch;
 mod cluster;
+mod cluster_faults;
 mod cluster_members;
 mod differential;
 mod docs_fresh;

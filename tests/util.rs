@@ -605,3 +605,40 @@ impl Server {
         None
     }
 }
+
+impl Server {
+    /// A member of our server named `name` with fresh ports and data dir,
+    /// not started (set `binary` and `extra` before starting it).
+    pub fn unstarted(name: &str) -> Server {
+        Server {
+            binary: workspace_bin("etcd-server"),
+            name: name.to_owned(),
+            client_port: free_port(),
+            peer_port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            extra: Vec::new(),
+            child: None,
+            log: Default::default(),
+        }
+    }
+
+    /// Starts the process without waiting until it serves clients (for a
+    /// member that cannot become ready); its log is collected as usual.
+    pub fn launch_unready(&mut self) {
+        self.kill9();
+        let mut child = self.launch();
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap().push(line);
+            }
+        });
+        self.child = Some(child);
+    }
+
+    /// The process id while the harness runs the member (for `kill -STOP`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}

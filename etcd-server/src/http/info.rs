@@ -2,15 +2,13 @@
 //! side), machines, version, health, stats and metrics.
 
 use super::{full, json_resp, method_not_allowed, not_found, text_error, with_status, Resp, TEXT};
-use crate::app::{go_duration, App};
+use crate::app::App;
 use crate::cluster::{self, CLUSTER_VERSION, SERVER_VERSION};
-use crate::ids;
-use etcd_client::time::format_rfc3339_nano;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request};
 use serde::Serialize;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incoming>) -> Resp {
     let get_only = |f: &dyn Fn() -> Resp| {
@@ -36,8 +34,8 @@ pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incomin
                 method_not_allowed("GET,HEAD")
             }
         }
-        "/v2/stats/self" => get_only(&|| stats_self(app)),
-        "/v2/stats/leader" => get_only(&|| stats_leader(app)),
+        "/v2/stats/self" => get_only(&|| super::stats::self_stats(app)),
+        "/v2/stats/leader" => get_only(&|| super::stats::leader_stats(app)),
         "/v2/stats/store" => get_only(&|| {
             let stats = app.store().stats(app.hub.count() as u64);
             json_resp(200, &stats, false)
@@ -95,70 +93,6 @@ fn machines(app: &App) -> Resp {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
     r
-}
-
-fn rfc3339(t: SystemTime) -> String {
-    let nanos = t
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64);
-    format_rfc3339_nano(nanos)
-}
-
-fn stats_self(app: &App) -> Resp {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct LeaderInfo {
-        leader: String,
-        uptime: String,
-        start_time: String,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct SelfStats {
-        name: String,
-        id: String,
-        state: &'static str,
-        start_time: String,
-        leader_info: LeaderInfo,
-        recv_append_request_cnt: u64,
-        send_append_request_cnt: u64,
-    }
-    let (leader, since) = app.leader().unwrap_or((0, SystemTime::now()));
-    let state = if app.is_leader() {
-        "StateLeader"
-    } else {
-        "StateFollower"
-    };
-    let stats = SelfStats {
-        name: app.name.clone(),
-        id: ids::hex(app.member_id),
-        state,
-        start_time: rfc3339(app.started),
-        leader_info: LeaderInfo {
-            leader: ids::hex(leader),
-            uptime: go_duration(since.elapsed().unwrap_or_default()),
-            start_time: rfc3339(since),
-        },
-        recv_append_request_cnt: 0,
-        send_append_request_cnt: 0,
-    };
-    json_resp(200, &stats, false)
-}
-
-fn stats_leader(app: &App) -> Resp {
-    #[derive(Serialize)]
-    struct LeaderStats {
-        leader: String,
-        followers: serde_json::Map<String, serde_json::Value>,
-    }
-    if !app.is_leader() {
-        return super::members::members_error(app, 403, "not current leader");
-    }
-    let stats = LeaderStats {
-        leader: ids::hex(app.member_id),
-        followers: serde_json::Map::new(),
-    };
-    json_resp(200, &stats, false)
 }
 
 fn metrics(app: &App) -> Resp {

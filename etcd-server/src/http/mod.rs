@@ -11,6 +11,7 @@ mod keys;
 pub mod keys_request;
 mod members;
 pub mod peer;
+mod stats;
 
 use crate::app::App;
 use crate::error::Error;

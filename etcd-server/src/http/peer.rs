@@ -15,6 +15,7 @@
 
 use super::{full, Resp};
 use crate::ids;
+use crate::raft::network::stats::PeerStats;
 use crate::raft::network::{
     APPEND_PATH, BINARY, CLUSTER_ID_HEADER, FROM_HEADER, MAX_BODY, SNAPSHOT_PATH, TO_HEADER,
     VOTE_PATH,
@@ -45,6 +46,8 @@ pub struct PeerState {
     /// `(sender, its cluster id)` pairs whose mismatch was logged at warn
     /// level (repeats go to debug, so a foreign member cannot flood the log).
     mismatches: Arc<Mutex<HashSet<(String, String)>>>,
+    /// Append requests received (`/v2/stats/self`).
+    stats: PeerStats,
 }
 
 impl std::fmt::Debug for PeerState {
@@ -72,7 +75,14 @@ impl PeerState {
             cluster_id,
             max_body: MAX_BODY,
             mismatches: Arc::default(),
+            stats: PeerStats::new(),
         }
+    }
+
+    /// The append requests this member received (the sending side's
+    /// figures are `PeerNetwork::stats`).
+    pub fn stats(&self) -> &PeerStats {
+        &self.stats
     }
 
     /// Whether a mismatch from `from` claiming `got` is new (worth a warning).
@@ -158,9 +168,14 @@ where
     let raft = state.raft.clone();
     match req.uri().path() {
         APPEND_PATH => {
+            let stats = state.stats.clone();
+            let observe = move |from, size, r: &AppendEntriesRequest<TypeConfig>| {
+                let commit = r.leader_commit.map(|c| c.index);
+                stats.received(from, size, r.entries.len(), commit);
+            };
             let handler =
                 |r: AppendEntriesRequest<TypeConfig>| async move { raft.append_entries(r).await };
-            rpc(state, req, handler).await
+            rpc_observed(state, req, observe, handler).await
         }
         VOTE_PATH => {
             rpc(state, req, |r: VoteRequest<u64>| async move {
@@ -221,15 +236,36 @@ where
     F: FnOnce(Q) -> Fut,
     Fut: Future<Output = A>,
 {
+    rpc_observed(state, req, |_, _, _: &Q| {}, handler).await
+}
+
+/// [`rpc`], showing `observe` the sender, the body size and the decoded
+/// request before `handler` runs.
+pub async fn rpc_observed<B, Q, A, O, F, Fut>(
+    state: &PeerState,
+    req: Request<B>,
+    observe: O,
+    handler: F,
+) -> Resp
+where
+    B: Body<Data = Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    Q: DeserializeOwned,
+    A: Serialize,
+    O: FnOnce(u64, usize, &Q),
+    F: FnOnce(Q) -> Fut,
+    Fut: Future<Output = A>,
+{
     if req.method() != Method::POST {
         let mut r = state.text(405, "Method Not Allowed");
         r.headers_mut()
             .insert(ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    if let Err(Refusal(status, text)) = state.check(req.headers()) {
-        return state.text(status, &text);
-    }
+    let from = match state.check(req.headers()) {
+        Ok(from) => from,
+        Err(Refusal(status, text)) => return state.text(status, &text),
+    };
     let body = match read_body(state.max_body, req).await {
         Ok(body) => body,
         Err(Refusal(status, text)) => return state.text(status, &text),
@@ -238,6 +274,7 @@ where
         Ok(q) => q,
         Err(e) => return state.text(400, &format!("bad request body: {e}")),
     };
+    observe(from, body.len(), &request);
     let answer = handler(request).await;
     match postcard::to_allocvec(&answer) {
         Ok(bytes) => state.answer(200, BINARY, full(bytes)),

@@ -36,6 +36,9 @@ pub enum ReadIndexReply {
     Failed(String),
 }
 
+/// The reference's cause for a request raft could not complete in time.
+const TIMED_OUT: &str = "etcdserver: request timed out";
+
 /// How long to wait between attempts while no leader is known.
 const NO_LEADER_PAUSE: Duration = Duration::from_millis(20);
 
@@ -115,6 +118,8 @@ impl Forwarder {
                         Ok(ProposeReply::Failed(e)) => return Err(e),
                         // Not delivered: safe to try again once a leader is known.
                         Ok(ProposeReply::NotLeader) | Err(PeerError::Unreachable { .. }) => {}
+                        // Out of time, outcome unknown: the reference's cause.
+                        Err(PeerError::Timeout { .. }) => return Err(TIMED_OUT.into()),
                         // Sent, outcome unknown: it may have been applied.
                         Err(e) => return Err(e.to_string()),
                     }
@@ -122,7 +127,7 @@ impl Forwarder {
                 None => {}
             }
             if Instant::now() >= deadline {
-                return Err("etcdserver: request timed out".into());
+                return Err(TIMED_OUT.into());
             }
             tokio::time::sleep(NO_LEADER_PAUSE).await;
         }
@@ -164,13 +169,14 @@ impl Forwarder {
                         }
                         Ok(ReadIndexReply::Failed(e)) => return Err(e),
                         Ok(ReadIndexReply::NotLeader) | Err(PeerError::Unreachable { .. }) => {}
+                        Err(PeerError::Timeout { .. }) => return Err(TIMED_OUT.into()),
                         Err(e) => return Err(e.to_string()),
                     }
                 }
                 None => {}
             }
             if Instant::now() >= deadline {
-                return Err("etcdserver: request timed out".into());
+                return Err(TIMED_OUT.into());
             }
             tokio::time::sleep(NO_LEADER_PAUSE).await;
         }
@@ -183,7 +189,7 @@ impl Forwarder {
             .applied_index_at_least(Some(index), "forwarded write applied")
             .await
             .map(|_| ())
-            .map_err(|_| "etcdserver: request timed out".to_owned())
+            .map_err(|_| TIMED_OUT.to_owned())
     }
 
     /// The leader's side of [`PROPOSE_PATH`].
@@ -204,9 +210,10 @@ impl Forwarder {
     pub async fn serve_read_index(raft: typ::Raft) -> ReadIndexReply {
         match raft.ensure_linearizable().await {
             Ok(index) => ReadIndexReply::Index(index),
-            Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_))) => {
-                ReadIndexReply::NotLeader
-            }
+            // Either way the asker should try again (until its deadline).
+            Err(RaftError::APIError(
+                CheckIsLeaderError::ForwardToLeader(_) | CheckIsLeaderError::QuorumNotEnough(_),
+            )) => ReadIndexReply::NotLeader,
             Err(e) => ReadIndexReply::Failed(e.to_string()),
         }
     }

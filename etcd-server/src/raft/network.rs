@@ -15,6 +15,9 @@
 //!   `413` means the body was too large; every answer carries the peer's own
 //!   `X-Etcd-Cluster-ID`.
 //!
+//! Append requests (not heartbeats) are counted and timed in [`stats`] for
+//! `/v2/stats/self` and `/v2/stats/leader`.
+//!
 //! Errors map onto openraft's [`RPCError`]: connect failures, refusals and
 //! unexpected statuses are `Unreachable` (openraft then backs off, see
 //! [`PeerClient::backoff`]), an expired `RPCOption::hard_ttl` is `Timeout`,
@@ -44,6 +47,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{info, warn};
+
+pub mod stats;
+
+use stats::{AppendTimer, PeerStats};
 
 pub const APPEND_PATH: &str = "/raft/append";
 pub const VOTE_PATH: &str = "/raft/vote";
@@ -133,6 +140,8 @@ struct Inner {
     /// Peers whose refusal (412) has been logged: logged once, until the
     /// peer accepts a request again.
     refused: Mutex<HashSet<u64>>,
+    /// Append requests sent and their round trips (`/v2/stats`).
+    stats: PeerStats,
 }
 
 impl std::fmt::Debug for PeerNetwork {
@@ -159,6 +168,7 @@ impl PeerNetwork {
                 cluster_id,
                 client,
                 refused: Mutex::new(HashSet::new()),
+                stats: PeerStats::new(),
             }),
         }
     }
@@ -169,6 +179,12 @@ impl PeerNetwork {
 
     pub fn cluster_id(&self) -> u64 {
         self.inner.cluster_id
+    }
+
+    /// The append requests this member sent and their round trips (the
+    /// receiving side's figures are `PeerState::stats`).
+    pub fn stats(&self) -> &PeerStats {
+        &self.inner.stats
     }
 
     /// POSTs `req` (postcard) to `path` at `node`'s first peer URL and
@@ -186,6 +202,21 @@ impl PeerNetwork {
         req: &Q,
         timeout: Duration,
     ) -> Result<A, PeerError> {
+        self.call_measured(target, node, path, req, timeout, &mut |_| {})
+            .await
+    }
+
+    /// [`PeerNetwork::call`], telling `on_sent` the body size just before
+    /// the request goes out.
+    async fn call_measured<Q: Serialize, A: DeserializeOwned>(
+        &self,
+        target: u64,
+        node: &Member,
+        path: &str,
+        req: &Q,
+        timeout: Duration,
+        on_sent: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<A, PeerError> {
         let base = base_url(target, node)?;
         let body = postcard::to_allocvec(req).map_err(|e| PeerError::Network {
             peer: target,
@@ -199,6 +230,7 @@ impl PeerNetwork {
             });
         }
         let size = body.len();
+        on_sent(size);
         let sent = tokio::time::timeout(timeout, self.send(target, &base, path, body)).await;
         let (status, cluster, bytes) = sent.map_err(|_| PeerError::Timeout {
             peer: target,
@@ -363,7 +395,7 @@ type RpcResult<A, E> = Result<A, RPCError<typ::NodeId, Member, RaftError<typ::No
 
 impl PeerClient {
     /// One raft RPC: `entries` is the number of log entries it carries (for
-    /// the split hint of a too large append).
+    /// the split hint of a too large append); `on_sent` gets the body size.
     async fn rpc<Q, A, E>(
         &self,
         path: &str,
@@ -371,6 +403,7 @@ impl PeerClient {
         req: &Q,
         option: &RPCOption,
         entries: usize,
+        on_sent: &mut (dyn FnMut(usize) + Send),
     ) -> RpcResult<A, E>
     where
         Q: Serialize,
@@ -379,7 +412,14 @@ impl PeerClient {
     {
         let answer: Result<A, RaftError<typ::NodeId, E>> = self
             .net
-            .call(self.target, &self.node, path, req, option.hard_ttl())
+            .call_measured(
+                self.target,
+                &self.node,
+                path,
+                req,
+                option.hard_ttl(),
+                on_sent,
+            )
             .await
             .map_err(|e| self.rpc_error(e, action, entries))?;
         answer.map_err(|e| {
@@ -426,8 +466,34 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> RpcResult<AppendEntriesResponse<typ::NodeId>, openraft::error::Infallible> {
         let entries = rpc.entries.len();
-        self.rpc(APPEND_PATH, RPCTypes::AppendEntries, &rpc, &option, entries)
-            .await
+        let stats = self.net.stats().clone();
+        let commit = rpc.leader_commit.map(|c| c.index);
+        if !stats.classify_send(self.target, entries, commit) {
+            // A heartbeat: not an append request in the stats.
+            let action = RPCTypes::AppendEntries;
+            return self
+                .rpc(APPEND_PATH, action, &rpc, &option, entries, &mut |_| {})
+                .await;
+        }
+        let timer = AppendTimer::start(&stats, self.target);
+        let me = self.net.member_id();
+        let mut sent = |size| stats.sent_append(me, size);
+        let res = self
+            .rpc(
+                APPEND_PATH,
+                RPCTypes::AppendEntries,
+                &rpc,
+                &option,
+                entries,
+                &mut sent,
+            )
+            .await;
+        match &res {
+            // Delivered and answered, whatever raft made of it.
+            Ok(_) | Err(RPCError::RemoteError(_)) => timer.answered(),
+            Err(_) => timer.failed(),
+        }
+        res
     }
 
     async fn install_snapshot(
@@ -435,7 +501,8 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<InstallSnapshotResponse<typ::NodeId>, InstallSnapshotError> {
-        self.rpc(SNAPSHOT_PATH, RPCTypes::InstallSnapshot, &rpc, &option, 0)
+        let action = RPCTypes::InstallSnapshot;
+        self.rpc(SNAPSHOT_PATH, action, &rpc, &option, 0, &mut |_| {})
             .await
     }
 
@@ -444,7 +511,8 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: VoteRequest<typ::NodeId>,
         option: RPCOption,
     ) -> RpcResult<VoteResponse<typ::NodeId>, openraft::error::Infallible> {
-        self.rpc(VOTE_PATH, RPCTypes::Vote, &rpc, &option, 0).await
+        self.rpc(VOTE_PATH, RPCTypes::Vote, &rpc, &option, 0, &mut |_| {})
+            .await
     }
 
     /// Retries to an unreachable peer pause 50 ms, 100 ms, ... up to 1 s;
