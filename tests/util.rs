@@ -504,15 +504,10 @@ impl Conn {
 pub fn start_cluster(n: usize) -> Vec<Server> {
     let binary = workspace_bin("etcd-server");
     let mut members: Vec<Server> = (0..n)
-        .map(|i| Server {
-            binary: binary.clone(),
-            name: format!("m{i}"),
-            client_port: free_port(),
-            peer_port: free_port(),
-            data: tempfile::tempdir().expect("temp dir"),
-            extra: Vec::new(),
-            child: None,
-            log: Default::default(),
+        .map(|i| {
+            let mut m = Server::unstarted(&format!("m{i}"));
+            m.binary = binary.clone();
+            m
         })
         .collect();
     let initial: Vec<String> = members
@@ -549,16 +544,8 @@ impl Server {
     /// A member to be added to the running cluster `members` (not started):
     /// `--initial-cluster-state existing` with the cluster's members plus itself.
     pub fn joiner(members: &[Server], name: &str) -> Server {
-        let mut s = Server {
-            binary: members[0].binary.clone(),
-            name: name.to_owned(),
-            client_port: free_port(),
-            peer_port: free_port(),
-            data: tempfile::tempdir().expect("temp dir"),
-            extra: Vec::new(),
-            child: None,
-            log: Default::default(),
-        };
+        let mut s = Server::unstarted(name);
+        s.binary = members[0].binary.clone();
         let mut initial: Vec<String> = members
             .iter()
             .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
