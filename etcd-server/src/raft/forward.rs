@@ -6,7 +6,9 @@ use super::network::{PeerError, PeerNetwork};
 use super::{typ, Batch, Response};
 use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// Peer path: propose a batch on the leader.
 pub const PROPOSE_PATH: &str = "/raft/propose";
@@ -49,6 +51,25 @@ pub struct Forwarder {
     network: PeerNetwork,
     member_id: u64,
     timeout: Duration,
+    reads: Arc<Mutex<ReadRound>>,
+}
+
+/// What a leadership confirmation told the readers waiting for it.
+#[derive(Debug, Clone)]
+enum Confirmed {
+    Yes,
+    /// Not (or no longer) leader, or no quorum yet: try again.
+    Retry,
+    Failed(String),
+}
+
+/// Linearizable reads on the leader share leadership confirmations: every
+/// reader that arrived before a confirmation started is answered by it, so
+/// concurrent quorum reads cost one round of heartbeats, not one each.
+#[derive(Debug, Default)]
+struct ReadRound {
+    running: bool,
+    waiting: Vec<oneshot::Sender<Confirmed>>,
 }
 
 impl std::fmt::Debug for Forwarder {
@@ -69,7 +90,46 @@ impl Forwarder {
             network,
             member_id,
             timeout,
+            reads: Arc::new(Mutex::new(ReadRound::default())),
         }
+    }
+
+    /// Waits for a leadership confirmation that started after this call.
+    async fn confirm_leadership(&self) -> Confirmed {
+        let (tx, rx) = oneshot::channel();
+        let start = {
+            let mut round = self.reads.lock().unwrap_or_else(|p| p.into_inner());
+            round.waiting.push(tx);
+            !std::mem::replace(&mut round.running, true)
+        };
+        if start {
+            let (raft, reads) = (self.raft.clone(), self.reads.clone());
+            tokio::spawn(async move {
+                loop {
+                    let batch = {
+                        let mut round = reads.lock().unwrap_or_else(|p| p.into_inner());
+                        if round.waiting.is_empty() {
+                            round.running = false;
+                            return;
+                        }
+                        std::mem::take(&mut round.waiting)
+                    };
+                    let outcome = match raft.ensure_linearizable().await {
+                        Ok(_) => Confirmed::Yes,
+                        Err(RaftError::APIError(
+                            CheckIsLeaderError::ForwardToLeader(_)
+                            | CheckIsLeaderError::QuorumNotEnough(_),
+                        )) => Confirmed::Retry,
+                        Err(e) => Confirmed::Failed(e.to_string()),
+                    };
+                    for tx in batch {
+                        let _ = tx.send(outcome.clone());
+                    }
+                }
+            });
+        }
+        rx.await
+            .unwrap_or_else(|_| Confirmed::Failed("the server is stopping".into()))
     }
 
     /// The peer transport.
@@ -145,13 +205,12 @@ impl Forwarder {
         loop {
             match self.leader() {
                 Some((id, _)) if id == self.member_id => {
-                    match self.raft.ensure_linearizable().await {
-                        Ok(_) => return Ok(()),
-                        // It learnt that another member leads: ask that one.
-                        Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_))) => {}
-                        // The others do not answer yet (they may be starting).
-                        Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_))) => {}
-                        Err(e) => return Err(e.to_string()),
+                    match self.confirm_leadership().await {
+                        Confirmed::Yes => return Ok(()),
+                        // Another member leads, or the others do not answer
+                        // yet (they may be starting): look again.
+                        Confirmed::Retry => {}
+                        Confirmed::Failed(e) => return Err(e),
                     }
                 }
                 Some((id, node)) => {
