@@ -185,7 +185,10 @@ fn raft_config(opts: &Options) -> Result<openraft::Config, ServerError> {
         cluster_name: opts.initial_cluster_token.clone(),
         heartbeat_interval: heartbeat.max(1),
         election_timeout_min: election.max(2),
-        election_timeout_max: (election * 2).max(3),
+        // A narrow spread: a follower votes only once the lease (= this
+        // maximum) of the leader it last heard from has run out, so the spread
+        // adds directly to failover time.
+        election_timeout_max: (election + election / 2).max(3),
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(opts.snapshot_count.max(1)),
         max_in_snapshot_log_to_keep: 1000,
         install_snapshot_timeout: 10_000,
