@@ -1,0 +1,134 @@
+//! Clusters of our server for the black-box tests: start, restart, join, pause.
+
+use super::*;
+
+/// Starts an `n`-member cluster of our `etcd-server` on loopback. The members
+/// start concurrently: none is ready before a quorum of them runs.
+pub fn start_cluster(n: usize) -> Vec<Server> {
+    let binary = workspace_bin("etcd-server");
+    let mut members: Vec<Server> = (0..n)
+        .map(|i| {
+            let mut m = Server::unstarted(&format!("m{i}"));
+            m.binary = binary.clone();
+            m
+        })
+        .collect();
+    let initial: Vec<String> = members
+        .iter()
+        .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+        .collect();
+    let initial = initial.join(",");
+    for m in &mut members {
+        // A flag given twice: the last one wins over the harness's default.
+        m.extra = vec![
+            "--initial-cluster".into(),
+            initial.clone(),
+            "--initial-cluster-token".into(),
+            "test-cluster".into(),
+        ];
+    }
+    restart_all(&mut members);
+    members
+}
+
+/// (Re)starts every member concurrently and waits until each serves clients.
+pub fn restart_all(members: &mut [Server]) {
+    std::thread::scope(|s| {
+        for m in members.iter_mut() {
+            s.spawn(move || {
+                m.kill9();
+                m.spawn();
+            });
+        }
+    });
+}
+
+impl Server {
+    /// A member to be added to the running cluster `members` (not started):
+    /// `--initial-cluster-state existing` with the cluster's members plus itself.
+    pub fn joiner(members: &[Server], name: &str) -> Server {
+        let mut s = Server::unstarted(name);
+        s.binary = members[0].binary.clone();
+        let mut initial: Vec<String> = members
+            .iter()
+            .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+            .collect();
+        initial.push(format!("{}=http://127.0.0.1:{}", s.name, s.peer_port));
+        s.extra = vec![
+            "--initial-cluster".into(),
+            initial.join(","),
+            "--initial-cluster-state".into(),
+            "existing".into(),
+            "--initial-cluster-token".into(),
+            members[0]
+                .extra
+                .iter()
+                .skip_while(|a| *a != "--initial-cluster-token")
+                .nth(1)
+                .cloned()
+                .unwrap_or_else(|| "etcd-cluster".into()),
+        ];
+        s
+    }
+
+    /// The peer URL this member advertises.
+    pub fn peer_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer_port)
+    }
+
+    /// Starts the process and waits until it serves clients.
+    pub fn start_now(&mut self) {
+        self.spawn();
+    }
+
+    /// Waits up to `timeout` for the process to exit on its own; its status.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        let child = self.child.as_mut()?;
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Server {
+    /// A member of our server named `name` with fresh ports and data dir,
+    /// not started (set `binary` and `extra` before starting it).
+    pub fn unstarted(name: &str) -> Server {
+        Server {
+            binary: workspace_bin("etcd-server"),
+            name: name.to_owned(),
+            client_port: free_port(),
+            peer_port: free_port(),
+            data: tempfile::tempdir().expect("temp dir"),
+            extra: Vec::new(),
+            child: None,
+            log: Default::default(),
+        }
+    }
+
+    /// Starts the process without waiting until it serves clients (for a
+    /// member that cannot become ready); its log is collected as usual.
+    pub fn launch_unready(&mut self) {
+        self.kill9();
+        let mut child = self.launch();
+        let stderr = child.stderr.take().expect("piped stderr");
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap().push(line);
+            }
+        });
+        self.child = Some(child);
+    }
+
+    /// The process id while the harness runs the member (for `kill -STOP`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
