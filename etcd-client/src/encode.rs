@@ -108,7 +108,7 @@ fn clean(p: &str) -> String {
 
 /// The reference client's canonical path: cleaned, rooted, with a trailing
 /// slash kept when the input had one.
-pub(crate) fn canonical_path(p: &str) -> String {
+pub fn canonical_path(p: &str) -> String {
     if p.is_empty() {
         return "/".into();
     }

@@ -89,6 +89,7 @@ mod auth;
 mod client;
 mod encode;
 pub mod error;
+pub mod gofmt;
 pub mod json;
 mod keys;
 mod members;
@@ -101,6 +102,7 @@ pub mod watch;
 
 pub use auth::{AuthApi, Permission};
 pub use client::{Client, ClientBuilder, RequestInfo, DEFAULT_REQUEST_TIMEOUT};
+pub use encode::canonical_path;
 pub use error::{ApiError, EndpointError, EndpointErrorKind, Error};
 pub use keys::{
     CreateInOrderRequest, DeleteRequest, GetRequest, KeysApi, PrevExist, Response, ResponseHeaders,

@@ -217,44 +217,4 @@ impl Ctx {
     }
 }
 
-/// Go's `%q` of a string: double quotes, backslash escapes for quotes,
-/// backslashes and non-printable characters.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_quote_escapes_like_fmt_q() {
-        assert_eq!(go_quote("value=v"), "\"value=v\"");
-        assert_eq!(go_quote(""), "\"\"");
-        assert_eq!(
-            go_quote("{\"peerURLs\":[\"http://a\"]}"),
-            "\"{\\\"peerURLs\\\":[\\\"http://a\\\"]}\""
-        );
-        assert_eq!(go_quote("a\nb\u{1}é"), "\"a\\nb\\x01é\"");
-    }
-}
+pub use etcd_client::gofmt::go_quote;

@@ -61,73 +61,12 @@ pub fn ask_password(ctx: &mut Ctx, prompt: &str) -> Result<String, Exit> {
     }
 }
 
-/// Go's `path.Clean`: the shortest equivalent slash-separated path.
-pub fn clean_path(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => match parts.last() {
-                Some(&last) if last != ".." => {
-                    parts.pop();
-                }
-                _ if rooted => {}
-                _ => parts.push(".."),
-            },
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
-
-/// etcd's `pathutil.CanonicalURLPath`: rooted, cleaned, keeping a trailing slash.
-pub fn canonical_url_path(p: &str) -> String {
-    if p.is_empty() {
-        return "/".into();
-    }
-    let rooted = if p.starts_with('/') {
-        p.to_owned()
-    } else {
-        format!("/{p}")
-    };
-    let mut clean = clean_path(&rooted);
-    if rooted.ends_with('/') && clean != "/" {
-        clean.push('/');
-    }
-    clean
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn clean_path_follows_go() {
-        for (input, want) in [
-            ("", "."),
-            ("/", "/"),
-            ("a/b", "a/b"),
-            ("a//b/./c/..", "a/b"),
-            ("/../a", "/a"),
-            ("../../a", "../../a"),
-            ("a/../..", ".."),
-            ("/foo/*", "/foo/*"),
-        ] {
-            assert_eq!(clean_path(input), want, "{input:?}");
-        }
-    }
-
-    #[test]
-    fn canonical_url_path_keeps_the_trailing_slash() {
+    fn role_paths_are_made_canonical_like_the_reference() {
         for (input, want) in [
             ("", "/"),
             ("foo", "/foo"),
@@ -138,7 +77,7 @@ mod tests {
             ("//", "/"),
             ("/foo/*", "/foo/*"),
         ] {
-            assert_eq!(canonical_url_path(input), want, "{input:?}");
+            assert_eq!(etcd_client::canonical_path(input), want, "{input:?}");
         }
     }
 

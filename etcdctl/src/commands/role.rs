@@ -143,7 +143,7 @@ fn permission(ctx: &mut Ctx, m: &Matches) -> Result<(String, Permission), Exit> 
     if path.is_empty() {
         return Err(ac::fail(ctx, &"No path specified; please use `--path`"));
     }
-    let canonical = ac::canonical_url_path(&path);
+    let canonical = etcd_client::canonical_path(&path);
     if canonical != path {
         let msg = format!("Not canonical path; please use `--path={canonical}`");
         return Err(ac::fail(ctx, &msg));
