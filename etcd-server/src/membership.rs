@@ -263,8 +263,8 @@ pub struct RemoteCluster {
 }
 
 /// Asks the members at `peer_urls` (one after the other) for the cluster's
-/// membership. `None` when none of them answers.
-pub async fn fetch_cluster(peer_urls: &[String]) -> Option<RemoteCluster> {
+/// membership, giving each `wait`. `None` when none of them answers.
+pub async fn fetch_cluster(peer_urls: &[String], wait: Duration) -> Option<RemoteCluster> {
     use http_body_util::{BodyExt, Empty};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
@@ -278,7 +278,7 @@ pub async fn fetch_cluster(peer_urls: &[String]) -> Option<RemoteCluster> {
         let Ok(uri) = uri.parse::<hyper::Uri>() else {
             continue;
         };
-        let answer = tokio::time::timeout(Duration::from_secs(2), client.get(uri)).await;
+        let answer = tokio::time::timeout(wait, client.get(uri)).await;
         let Ok(Ok(resp)) = answer else {
             continue;
         };

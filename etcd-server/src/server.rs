@@ -92,7 +92,10 @@ async fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool),
         };
         let (member_id, cluster_id) = (parse(&id.member_id)?, parse(&id.cluster_id)?);
         // A member removed while it was down must not come back.
-        if let Some(remote) = crate::membership::fetch_cluster(&other_peer_urls(opts)).await {
+        // Short waits: at a full-cluster restart the others may not answer
+        // yet, and every restart passes here.
+        let wait = Duration::from_millis(500);
+        if let Some(remote) = crate::membership::fetch_cluster(&other_peer_urls(opts), wait).await {
             if remote.cluster_id == cluster_id
                 && !remote.members.iter().any(|(id, _)| *id == member_id)
             {
@@ -109,7 +112,7 @@ async fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool),
     let token = &opts.initial_cluster_token;
     let (member_id, cluster_id) = if opts.join_existing {
         let others = other_peer_urls(opts);
-        let remote = crate::membership::fetch_cluster(&others)
+        let remote = crate::membership::fetch_cluster(&others, Duration::from_secs(2))
             .await
             .ok_or_else(|| {
                 ServerError::Config(format!(

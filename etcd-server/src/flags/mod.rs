@@ -13,7 +13,6 @@
 //!   the reference's flags that it does not; [`IGNORED_FLAGS`] the obsolete
 //!   flags the reference accepts with a warning.
 
-
 /// What a flag takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagKind {
