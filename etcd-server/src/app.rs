@@ -6,6 +6,7 @@ use crate::metrics::Metrics;
 use crate::propose::Proposer;
 use crate::raft::forward::Forwarder;
 use crate::raft::network::PeerNetwork;
+use crate::raft::state_machine::StateView;
 use crate::raft::typ;
 use crate::store::Store;
 use crate::watch::WatchHub;
@@ -21,6 +22,9 @@ pub struct App {
     /// Routes writes and read barriers to the leader.
     pub forwarder: Forwarder,
     pub store: Arc<RwLock<Store>>,
+    /// The store with its applied raft position, for consistent copies
+    /// (online backups).
+    pub state: StateView,
     pub hub: WatchHub,
     pub member_id: u64,
     pub cluster_id: u64,
@@ -61,7 +65,7 @@ impl App {
     pub fn new(
         raft: typ::Raft,
         network: PeerNetwork,
-        store: Arc<RwLock<Store>>,
+        state: StateView,
         hub: WatchHub,
         member_id: u64,
         cluster_id: u64,
@@ -77,7 +81,8 @@ impl App {
             forwarder,
             peer: PeerState::new(raft.clone(), member_id, cluster_id),
             raft,
-            store,
+            store: state.store(),
+            state,
             hub,
             member_id,
             cluster_id,

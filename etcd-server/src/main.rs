@@ -42,14 +42,7 @@ fn run(cfg: Config) -> ExitCode {
     for line in &cfg.startup_notices {
         eprintln!("{} {line}", timestamp());
     }
-    if cfg.force_new_cluster {
-        eprintln!(
-            "{} C | etcdmain: --force-new-cluster is not supported yet (it arrives with backup and restore)",
-            timestamp()
-        );
-        return ExitCode::from(1);
-    }
-    let fresh = !cfg.member_dir().join(server::IDENTITY_FILE).exists();
+    let fresh = !cfg.force_new_cluster && !cfg.member_dir().join(server::IDENTITY_FILE).exists();
     if fresh {
         if let Err(e) = cfg.verify_bootstrap() {
             eprint!("{}", e.render(&timestamp));
@@ -111,6 +104,7 @@ async fn start(cfg: Config) -> Result<(), String> {
         heartbeat_interval: cfg.heartbeat_interval,
         election_timeout: cfg.election_timeout,
         snapshot_count: cfg.effective_snapshot_count(),
+        force_new_cluster: cfg.force_new_cluster,
     };
     server::run(options, shutdown_signal())
         .await

@@ -45,6 +45,9 @@ pub struct Options {
     pub heartbeat_interval: Duration,
     pub election_timeout: Duration,
     pub snapshot_count: u64,
+    /// `--force-new-cluster`: start a one-member cluster from this data dir
+    /// (a backup or any member's).
+    pub force_new_cluster: bool,
 }
 
 /// Why a member could not start or stopped with an error.
@@ -238,7 +241,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
     let state_machine = StateMachine::open(&snap_dir, hub.clone())?;
-    let store = state_machine.store();
+    let state_view = state_machine.view();
     if fresh {
         info!(target: "etcdserver", "starting member {} in cluster {}", ids::hex(member_id), ids::hex(cluster_id));
     } else {
@@ -263,7 +266,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     let app = Arc::new(App::new(
         raft.clone(),
         network,
-        store,
+        state_view,
         hub,
         member_id,
         cluster_id,

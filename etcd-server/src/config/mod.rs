@@ -59,9 +59,6 @@ pub const DEFAULT_SNAPSHOT_COUNT: u64 = 100_000;
 pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 1_572_864;
 /// The longest election timeout the reference accepts, in milliseconds.
 pub const MAX_ELECTION_MS: u64 = 50_000;
-/// Whether `--force-new-cluster` is implemented. Until it is, asking for it
-/// is a startup error rather than a silently ignored flag.
-pub const FORCE_NEW_CLUSTER_SUPPORTED: bool = false;
 
 /// `--initial-cluster-state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -395,12 +392,6 @@ fn finish(st: Settings) -> Result<Outcome, ConfigError> {
                 format_args!("unix socket URLs are not supported by etcd-server ({u})"),
             ));
         }
-    }
-    if st.force_new_cluster && !FORCE_NEW_CLUSTER_SUPPORTED {
-        return Err(ConfigError::verifying(
-            st.notices,
-            "--force-new-cluster is not supported yet by etcd-server",
-        ));
     }
     if st.is_set("enable-v2") && !st.enable_v2 {
         startup_notices.push(LogLine::new(

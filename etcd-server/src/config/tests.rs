@@ -488,17 +488,10 @@ fn config_enable_v2_forms() {
 }
 
 #[test]
-fn config_force_new_cluster_not_supported_yet() {
-    let e = err(&with_base(&["--force-new-cluster"]));
-    assert_verifying(
-        &e,
-        "--force-new-cluster is not supported yet by etcd-server",
-    );
-    let e = err_env(BASE, &[("ETCD_FORCE_NEW_CLUSTER", "true")]);
-    assert_verifying(
-        &e,
-        "--force-new-cluster is not supported yet by etcd-server",
-    );
+fn config_force_new_cluster() {
+    assert!(config(&with_base(&["--force-new-cluster"])).force_new_cluster);
+    let c = config_env(BASE, &[("ETCD_FORCE_NEW_CLUSTER", "true")]);
+    assert!(c.force_new_cluster);
     assert!(!config(&with_base(&["--force-new-cluster=false"])).force_new_cluster);
 }
 

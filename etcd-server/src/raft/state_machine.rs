@@ -32,6 +32,55 @@ pub struct StateMachine {
     snapshots: Arc<Snapshots>,
 }
 
+/// A shared view of a [`StateMachine`]'s store and applied position, for
+/// consistent copies taken outside raft (online backups).
+#[derive(Clone)]
+pub struct StateView {
+    store: Arc<RwLock<Store>>,
+    applied: Arc<Mutex<Applied>>,
+}
+
+impl fmt::Debug for StateView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateView")
+            .field("applied", &*lock(&self.applied))
+            .finish_non_exhaustive()
+    }
+}
+
+impl StateView {
+    /// The store (never hold its lock across an `.await`).
+    pub fn store(&self) -> Arc<RwLock<Store>> {
+        self.store.clone()
+    }
+
+    /// The store's bytes with the last applied log id and membership, taken
+    /// together under the store's read lock.
+    pub fn capture(&self) -> (SnapshotMeta, Vec<u8>) {
+        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+        let applied = lock(&self.applied).clone();
+        let data = store.save();
+        drop(store);
+        (snapshot_meta(applied), data)
+    }
+}
+
+/// The meta of a snapshot of the state `applied`.
+fn snapshot_meta(applied: Applied) -> SnapshotMeta {
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let snapshot_id = match applied.last_applied {
+        Some(l) => format!("{}-{}-{stamp}", l.leader_id.term, l.index),
+        None => format!("0-0-{stamp}"),
+    };
+    SnapshotMeta {
+        last_log_id: applied.last_applied,
+        last_membership: applied.membership,
+        snapshot_id,
+    }
+}
+
 /// Builds snapshots of a [`StateMachine`] (openraft runs it in a task of its
 /// own while entries keep being applied).
 pub struct SnapshotBuilder {
@@ -125,6 +174,14 @@ impl StateMachine {
         self.store.clone()
     }
 
+    /// A shared view of the store and the applied position.
+    pub fn view(&self) -> StateView {
+        StateView {
+            store: self.store.clone(),
+            applied: self.applied.clone(),
+        }
+    }
+
     /// The watch hub applied events are reported to.
     pub fn hub(&self) -> WatchHub {
         self.hub.clone()
@@ -200,18 +257,7 @@ impl SnapshotBuilder {
             let applied = lock(&self.applied).clone();
             (applied, store.save())
         };
-        let stamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let snapshot_id = match applied.last_applied {
-            Some(l) => format!("{}-{}-{stamp}", l.leader_id.term, l.index),
-            None => format!("0-0-{stamp}"),
-        };
-        let meta = SnapshotMeta {
-            last_log_id: applied.last_applied,
-            last_membership: applied.membership,
-            snapshot_id,
-        };
+        let meta = snapshot_meta(applied);
         let bytes = snapshot_file::encode(&meta, &data)?;
         drop(data);
         self.snapshots.persist(&meta, &bytes)?;
