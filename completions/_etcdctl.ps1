@@ -61,6 +61,8 @@ Register-ArgumentCompleter -Native -CommandName 'etcdctl' -ScriptBlock {
             [CompletionResult]::new('user', 'user', [CompletionResultType]::ParameterValue, 'user add, grant and revoke subcommands')
             [CompletionResult]::new('role', 'role', [CompletionResultType]::ParameterValue, 'role add, grant and revoke subcommands')
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'overall auth controls')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'export a subtree (default: everything) as JSON')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'import a JSON export (from ''etcdctl export'') into the cluster')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Shows a list of commands or help for one command')
             [CompletionResult]::new('h', 'h', [CompletionResultType]::ParameterValue, 'Shows a list of commands or help for one command')
             break
@@ -70,6 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'etcdctl' -ScriptBlock {
             [CompletionResult]::new('--wal-dir', '--wal-dir', [CompletionResultType]::ParameterName, 'Path to the etcd wal dir')
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Path to the backup dir')
             [CompletionResult]::new('--backup-wal-dir', '--backup-wal-dir', [CompletionResultType]::ParameterName, 'Path to the backup wal dir')
+            [CompletionResult]::new('--endpoints', '--endpoints', [CompletionResultType]::ParameterName, 'Back up a running member at these URLs over HTTP instead of a data dir (comma-separated)')
             [CompletionResult]::new('--with-v3', '--with-v3', [CompletionResultType]::ParameterName, 'Backup v3 backend data')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'show help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'show help')
@@ -315,6 +318,18 @@ Register-ArgumentCompleter -Native -CommandName 'etcdctl' -ScriptBlock {
             break
         }
         'etcdctl;auth;disable' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'show help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'show help')
+            break
+        }
+        'etcdctl;export' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'write to this file instead of stdout (replaced atomically)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'write to this file instead of stdout (replaced atomically)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'show help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'show help')
+            break
+        }
+        'etcdctl;import' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'show help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'show help')
             break

@@ -14,6 +14,16 @@ complete -c etcd-server -l initial-cluster-token -d 'Initial cluster token for t
 complete -c etcd-server -l advertise-client-urls -d 'List of this member\'s client URLs to advertise to the public. The client URLs advertised should be accessible to machines that talk to etcd cluster. etcd client libraries parse these URLs to connect to the cluster.' -r -f
 complete -c etcd-server -l enable-v2 -d 'Accept etcd V2 client requests. Always on in etcd-server: the flag is accepted for compatibility and \'false\' is ignored.' -r -f -a "true\t''
 false\t''"
+complete -c etcd-server -l cert-file -d 'Path to the client server TLS cert file.' -r -F
+complete -c etcd-server -l key-file -d 'Path to the client server TLS key file.' -r -F
+complete -c etcd-server -l client-cert-auth -d 'Enable client cert authentication.' -r -f -a "true\t''
+false\t''"
+complete -c etcd-server -l trusted-ca-file -d 'Path to the client server TLS trusted CA cert file.' -r -F
+complete -c etcd-server -l peer-cert-file -d 'Path to the peer server TLS cert file.' -r -F
+complete -c etcd-server -l peer-key-file -d 'Path to the peer server TLS key file.' -r -F
+complete -c etcd-server -l peer-client-cert-auth -d 'Enable peer client cert authentication.' -r -f -a "true\t''
+false\t''"
+complete -c etcd-server -l peer-trusted-ca-file -d 'Path to the peer server TLS trusted CA file.' -r -F
 complete -c etcd-server -l cors -d 'Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all).' -r -f
 complete -c etcd-server -l log-level -d 'Configures log level. Only supports debug, info, warn, error, panic, or fatal.' -r -f
 complete -c etcd-server -l force-new-cluster -d 'Force to create a new one-member cluster.' -r -f -a "true\t''

@@ -28,6 +28,9 @@ _etcdctl() {
             etcdctl,exec-watch)
                 cmd="etcdctl__subcmd__exec__subcmd__watch"
                 ;;
+            etcdctl,export)
+                cmd="etcdctl__subcmd__export"
+                ;;
             etcdctl,get)
                 cmd="etcdctl__subcmd__get"
                 ;;
@@ -36,6 +39,9 @@ _etcdctl() {
                 ;;
             etcdctl,help)
                 cmd="etcdctl__subcmd__help"
+                ;;
+            etcdctl,import)
+                cmd="etcdctl__subcmd__import"
                 ;;
             etcdctl,ls)
                 cmd="etcdctl__subcmd__ls"
@@ -140,7 +146,7 @@ _etcdctl() {
 
     case "${cmd}" in
         etcdctl)
-            opts="-o -D -C -u -h -v --debug --no-sync --output --discovery-srv --insecure-discovery --peers --endpoint --endpoints --cert-file --key-file --ca-file --username --timeout --total-timeout --help --version backup cluster-health mk mkdir rm rmdir get ls set setdir update updatedir watch exec-watch member user role auth help h"
+            opts="-o -D -C -u -h -v --debug --no-sync --output --discovery-srv --insecure-discovery --peers --endpoint --endpoints --cert-file --key-file --ca-file --username --timeout --total-timeout --help --version backup cluster-health mk mkdir rm rmdir get ls set setdir update updatedir watch exec-watch member user role auth export import help h"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,7 +331,7 @@ _etcdctl() {
             return 0
             ;;
         etcdctl__subcmd__backup)
-            opts="-h --data-dir --wal-dir --backup-dir --backup-wal-dir --with-v3 --help"
+            opts="-h --data-dir --wal-dir --backup-dir --backup-wal-dir --with-v3 --endpoints --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +362,13 @@ _etcdctl() {
                     COMPREPLY=()
                     if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
                         compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
                     fi
                     return 0
                     ;;
@@ -401,6 +414,34 @@ _etcdctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        etcdctl__subcmd__export)
+            opts="-o -h --output --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         etcdctl__subcmd__get)
             opts="-q -h --sort --quorum --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -416,7 +457,21 @@ _etcdctl() {
             return 0
             ;;
         etcdctl__subcmd__help)
-            opts="-h --help backup cluster-health mk mkdir rm rmdir get ls set setdir update updatedir watch exec-watch member user role auth help"
+            opts="-h --help backup cluster-health mk mkdir rm rmdir get ls set setdir update updatedir watch exec-watch member user role auth export import help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdctl__subcmd__import)
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -58,6 +58,8 @@ set edit:completion:arg-completer[etcdctl] = {|@words|
             cand user 'user add, grant and revoke subcommands'
             cand role 'role add, grant and revoke subcommands'
             cand auth 'overall auth controls'
+            cand export 'export a subtree (default: everything) as JSON'
+            cand import 'import a JSON export (from ''etcdctl export'') into the cluster'
             cand help 'Shows a list of commands or help for one command'
             cand h 'Shows a list of commands or help for one command'
         }
@@ -66,6 +68,7 @@ set edit:completion:arg-completer[etcdctl] = {|@words|
             cand --wal-dir 'Path to the etcd wal dir'
             cand --backup-dir 'Path to the backup dir'
             cand --backup-wal-dir 'Path to the backup wal dir'
+            cand --endpoints 'Back up a running member at these URLs over HTTP instead of a data dir (comma-separated)'
             cand --with-v3 'Backup v3 backend data'
             cand -h 'show help'
             cand --help 'show help'
@@ -275,6 +278,16 @@ set edit:completion:arg-completer[etcdctl] = {|@words|
             cand --help 'show help'
         }
         &'etcdctl;auth;disable'= {
+            cand -h 'show help'
+            cand --help 'show help'
+        }
+        &'etcdctl;export'= {
+            cand -o 'write to this file instead of stdout (replaced atomically)'
+            cand --output 'write to this file instead of stdout (replaced atomically)'
+            cand -h 'show help'
+            cand --help 'show help'
+        }
+        &'etcdctl;import'= {
             cand -h 'show help'
             cand --help 'show help'
         }

@@ -58,12 +58,15 @@ complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "member" -d 'member 
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "user" -d 'user add, grant and revoke subcommands'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "role" -d 'role add, grant and revoke subcommands'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "auth" -d 'overall auth controls'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "export" -d 'export a subtree (default: everything) as JSON'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "import" -d 'import a JSON export (from \'etcdctl export\') into the cluster'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "help" -d 'Shows a list of commands or help for one command'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "h" -d 'Shows a list of commands or help for one command'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -l data-dir -d 'Path to the etcd data dir' -r -f -a "(__fish_complete_directories)"
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -l wal-dir -d 'Path to the etcd wal dir' -r -f -a "(__fish_complete_directories)"
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -l backup-dir -d 'Path to the backup dir' -r -f -a "(__fish_complete_directories)"
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -l backup-wal-dir -d 'Path to the backup wal dir' -r -f -a "(__fish_complete_directories)"
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -l endpoints -d 'Back up a running member at these URLs over HTTP instead of a data dir (comma-separated)' -r -f
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -l with-v3 -d 'Backup v3 backend data'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand backup" -s h -l help -d 'show help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand cluster-health" -s f -l forever -d 'forever check the health every 10 second until CTRL+C'
@@ -156,5 +159,8 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand auth; and not __fish_see
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand auth; and not __fish_seen_subcommand_from enable disable" -f -a "disable" -d 'disable auth access controls'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand auth; and __fish_seen_subcommand_from enable" -s h -l help -d 'show help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand auth; and __fish_seen_subcommand_from disable" -s h -l help -d 'show help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand export" -s o -l output -d 'write to this file instead of stdout (replaced atomically)' -r -f
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand export" -s h -l help -d 'show help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand import" -s h -l help -d 'show help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help" -s h -l help -d 'show help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand h" -s h -l help -d 'show help'

@@ -15,10 +15,10 @@ mod three_members;
 
 /// What one etcdctl run printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl std::fmt::Display for Run {
@@ -92,7 +92,7 @@ fn wait(child: &mut Child, limit: Duration, what: &str) -> Option<i32> {
 
 /// Runs etcdctl to completion. The reference's password prompt runs `stty`,
 /// which complains on stderr when stdin is no terminal: those lines are dropped.
-fn ctl(bin: &Path, endpoint: &str, args: &[&str], stdin: &str) -> Run {
+pub(crate) fn ctl(bin: &Path, endpoint: &str, args: &[&str], stdin: &str) -> Run {
     let mut child = spawn_ctl(bin, endpoint, args, stdin.as_bytes());
     let out = collect(child.stdout.take().expect("stdout"));
     let err = collect(child.stderr.take().expect("stderr"));
@@ -123,7 +123,7 @@ fn reference_ctl() -> Option<PathBuf> {
         .then(|| PathBuf::from("etcdctl"))
 }
 
-fn reference_tools(test: &str) -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn reference_tools(test: &str) -> Option<(PathBuf, PathBuf)> {
     match (reference_etcd(), reference_ctl()) {
         (Some(etcd), Some(ctl)) => Some((etcd, ctl)),
         _ => {
@@ -134,7 +134,7 @@ fn reference_tools(test: &str) -> Option<(PathBuf, PathBuf)> {
 }
 
 /// Hex member ids (12+ digits) become `ID`.
-fn mask_ids(s: &str) -> String {
+pub(crate) fn mask_ids(s: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -158,7 +158,7 @@ fn mask_ids(s: &str) -> String {
 }
 
 /// Runs every step with both etcdctls and collects the differences.
-fn compare(
+pub(crate) fn compare(
     steps: &[(&[&str], &str)],
     reference: (&Path, &str),
     ours: (&Path, &str),
@@ -179,7 +179,7 @@ fn compare(
     diffs
 }
 
-fn assert_no_diffs(diffs: &[String], total: usize) {
+pub(crate) fn assert_no_diffs(diffs: &[String], total: usize) {
     assert!(
         diffs.is_empty(),
         "{} of {total} commands differ:\n{}",
@@ -375,7 +375,7 @@ fn unreachable_endpoints_fail_like_the_reference() {
 
 /// The auth walkthrough of the spec, run by each etcdctl on its own fresh
 /// reference server (the steps change state).
-const AUTH_SESSION: &[(&[&str], &str)] = &[
+pub(crate) const AUTH_SESSION: &[(&[&str], &str)] = &[
     (&["auth", "enable"], ""),
     (&["user", "list"], ""),
     (&["role", "list"], ""),

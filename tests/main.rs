@@ -1,6 +1,7 @@
 //! Black-box tests: they start the workspace's real binaries (and the
 //! reference etcd, when it is installed).
 
+mod backup;
 mod client_api;
 mod client_auth;
 mod client_watch;
@@ -15,5 +16,7 @@ mod etcdctl_keys;
 mod etcdctl_watch;
 mod interop_etcdctl;
 mod restart;
+mod server_auth;
 mod server_basic;
+mod tls;
 mod util;

@@ -34,6 +34,21 @@ fn build_workspace_bins(profile_dir: &Path) {
     let mut cmd = Command::new(cargo);
     cmd.args(["build", "--workspace", "--bins", "--manifest-path"])
         .arg(&manifest);
+    // Cargo gives this test process the variables of the tests package; build
+    // scripts that watch them (ring's does) would see a change and rebuild
+    // everything above them, here and again at the next `cargo test`.
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy();
+        let package_var = k.starts_with("CARGO_PKG_")
+            || k.starts_with("CARGO_MANIFEST_")
+            || matches!(
+                &*k,
+                "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR"
+            );
+        if package_var {
+            cmd.env_remove(&*k);
+        }
+    }
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         cmd.arg("--release");
     }

@@ -49,7 +49,8 @@ pub struct ClientBuilder {
     total_timeout: Option<Duration>,
     credentials: Option<(String, String)>,
     ca_pem: Vec<Vec<u8>>,
-    identity_pem: Option<Vec<u8>>,
+    /// The client certificate chain and its key (PEM).
+    identity_pem: Option<(Vec<u8>, Vec<u8>)>,
     tls_error: Option<String>,
     sync: bool,
     hook: Option<Hook>,
@@ -150,12 +151,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Presents a client certificate and private key given as PEM.
+    /// Presents a client certificate and private key given as PEM (checked
+    /// at [`ClientBuilder::build`] as Go's `tls.X509KeyPair` checks them).
     pub fn client_cert_pem(mut self, cert: impl Into<Vec<u8>>, key: impl Into<Vec<u8>>) -> Self {
-        let mut pem = cert.into();
-        pem.push(b'\n');
-        pem.extend_from_slice(&key.into());
-        self.identity_pem = Some(pem);
+        self.identity_pem = Some((cert.into(), key.into()));
         self
     }
 
@@ -211,8 +210,15 @@ impl ClientBuilder {
                 }
             }
         }
-        if let Some(pem) = &self.identity_pem {
-            let id = reqwest::Identity::from_pem(pem)
+        if let Some((cert, key)) = &self.identity_pem {
+            // Go's checks and texts (`tls: private key does not match public
+            // key`); `Error::Tls` adds the `tls: ` itself.
+            crate::gotls::key_pair(cert, key, None)
+                .map_err(|e| Error::Tls(e.strip_prefix("tls: ").map(str::to_owned).unwrap_or(e)))?;
+            let mut pem = cert.clone();
+            pem.push(b'\n');
+            pem.extend_from_slice(key);
+            let id = reqwest::Identity::from_pem(&pem)
                 .map_err(|e| Error::Tls(format!("client certificate: {e}")))?;
             http = http.identity(id);
         }

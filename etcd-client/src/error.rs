@@ -163,6 +163,10 @@ pub enum EndpointErrorKind {
     ServerError(u16),
     /// Any other transport failure (reset connection, broken body ...).
     Transport(String),
+    /// The TLS handshake failed (the server's certificate is not trusted,
+    /// the server wants a client certificate...), in Go's words
+    /// (`x509: certificate signed by unknown authority`).
+    Tls(String),
 }
 
 impl fmt::Display for EndpointError {
@@ -185,7 +189,9 @@ impl fmt::Display for EndpointError {
                 self.endpoint,
                 status_text(*status)
             ),
-            EndpointErrorKind::Transport(detail) => f.write_str(detail),
+            EndpointErrorKind::Transport(detail) | EndpointErrorKind::Tls(detail) => {
+                f.write_str(detail)
+            }
         }
     }
 }

@@ -86,21 +86,25 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod backup;
 mod client;
 mod encode;
 pub mod error;
 pub mod gofmt;
+pub mod gotls;
 pub mod json;
 mod keys;
 mod members;
 pub mod models;
 mod stats;
 pub mod time;
+mod tls_error;
 mod transport;
 pub mod types;
 pub mod watch;
 
 pub use auth::{AuthApi, Permission};
+pub use backup::{Snapshot, SNAPSHOT_TIMEOUT};
 pub use client::{Client, ClientBuilder, RequestInfo, DEFAULT_REQUEST_TIMEOUT};
 pub use encode::canonical_path;
 pub use error::{ApiError, EndpointError, EndpointErrorKind, Error};

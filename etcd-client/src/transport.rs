@@ -227,6 +227,9 @@ pub(crate) fn classify(err: &reqwest::Error, ep: &Endpoint) -> EndpointErrorKind
     if err.is_timeout() {
         return EndpointErrorKind::Timeout;
     }
+    if let Some(detail) = crate::tls_error::tls_detail(err) {
+        return EndpointErrorKind::Tls(detail);
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     let mut io = None;
     let mut innermost = err.to_string();

@@ -1,5 +1,5 @@
 //! What every request handler shares: the raft handle, the store, the watch
-//! hub, this member's identity and the metrics.
+//! hub, this member's identity, the metrics and the auth state.
 
 use crate::http::peer::PeerState;
 use crate::metrics::Metrics;
@@ -39,6 +39,8 @@ pub struct App {
     /// `5s + 2 × election timeout`).
     pub request_timeout: Duration,
     pub metrics: Metrics,
+    /// This process's auth state (credential cache, `/2` directories).
+    pub auth: crate::auth::Auth,
     /// The leader this member last saw and since when (`leaderInfo`).
     leader_seen: Mutex<Option<(u64, SystemTime)>>,
 }
@@ -93,6 +95,7 @@ impl App {
             started: SystemTime::now(),
             request_timeout,
             metrics: Metrics::new(),
+            auth: crate::auth::Auth::new(),
             leader_seen: Mutex::new(None),
         }
     }

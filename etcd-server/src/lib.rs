@@ -9,6 +9,8 @@
 //!   machine over the store.
 
 pub mod app;
+pub mod auth;
+pub mod backup;
 pub mod cluster;
 pub mod config;
 pub mod error;
@@ -20,8 +22,10 @@ pub mod membership;
 pub mod metrics;
 pub mod propose;
 pub mod raft;
+pub mod restore;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod watch;
 
 pub use error::Error;

@@ -5,7 +5,9 @@ use etcd_server::app::now_nanos;
 use etcd_server::config::{self, Config, Outcome};
 use etcd_server::logging;
 use etcd_server::server::{self, Options};
+use etcd_server::tls::{self, Listener};
 use std::process::ExitCode;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 fn timestamp() -> String {
@@ -71,31 +73,44 @@ fn run(cfg: Config) -> ExitCode {
     }
 }
 
-async fn bind(urls: &[config::Url], what: &str) -> Result<Vec<TcpListener>, String> {
+/// Binds every URL of `urls`; an `https://` one gets `tls` (which
+/// [`tls::setup`] made sure of).
+async fn bind(
+    urls: &[config::Url],
+    tls: Option<&Arc<rustls::ServerConfig>>,
+) -> Result<Vec<Listener>, String> {
     let mut out = Vec::new();
     for url in urls {
-        if url.is_tls() || url.is_unix() {
+        if url.is_unix() {
             return Err(format!(
-                "{what} URL {url}: only http:// listeners are supported by this version"
+                "URL {url}: unix socket listeners are not supported by etcd-server"
             ));
         }
         let addr = url.host_port();
-        let listener = TcpListener::bind(addr)
+        let tcp = TcpListener::bind(addr)
             .await
             .map_err(|e| format!("listen tcp {addr}: {e}"))?;
-        out.push(listener);
+        let tls = if url.is_tls() { tls.cloned() } else { None };
+        out.push(Listener { tcp, tls });
     }
     Ok(out)
 }
 
 async fn start(cfg: Config) -> Result<(), String> {
     let strings = |urls: &[config::Url]| urls.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+    let setup = tls::setup(
+        &cfg.peer_tls,
+        &cfg.listen_peer_urls,
+        &cfg.client_tls,
+        &cfg.listen_client_urls,
+    )?;
+    tls::set_outbound(setup.outbound.clone());
     let options = Options {
         name: cfg.name.clone(),
         data_dir: cfg.data_dir.clone(),
         wal_dir: cfg.wal_dir.clone(),
-        peer_listeners: bind(&cfg.listen_peer_urls, "peer").await?,
-        client_listeners: bind(&cfg.listen_client_urls, "client").await?,
+        peer_listeners: bind(&cfg.listen_peer_urls, setup.peer.as_ref()).await?,
+        client_listeners: bind(&cfg.listen_client_urls, setup.client.as_ref()).await?,
         advertise_client_urls: strings(&cfg.advertise_client_urls),
         initial_advertise_peer_urls: strings(&cfg.initial_advertise_peer_urls),
         initial_cluster: cfg.initial_cluster.clone(),

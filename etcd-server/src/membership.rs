@@ -262,14 +262,17 @@ pub struct RemoteCluster {
     pub members: Vec<(u64, Vec<String>)>,
 }
 
-/// Asks the members at `peer_urls` (one after the other) for the cluster's
-/// membership, giving each `wait`. `None` when none of them answers.
+/// Asks the members at `peer_urls` (one after the other, `https://` ones
+/// with this process's peer TLS settings) for the cluster's membership,
+/// giving each `wait`. `None` when none of them answers.
 pub async fn fetch_cluster(peer_urls: &[String], wait: Duration) -> Option<RemoteCluster> {
     use http_body_util::{BodyExt, Empty};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    for base in peer_urls.iter().filter(|u| u.starts_with("http://")) {
+    let connector = crate::tls::connector(&crate::tls::outbound().peer);
+    let client: Client<_, Empty<bytes::Bytes>> =
+        Client::builder(TokioExecutor::new()).build(connector);
+    for base in peer_urls.iter().filter(|u| crate::tls::is_reachable_url(u)) {
         let uri = format!(
             "{}{}",
             base.trim_end_matches('/'),

@@ -11,6 +11,7 @@ use crate::raft::network::PeerNetwork;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::{typ, Member, Request};
 use crate::store::Command;
+use crate::tls::Listener;
 use crate::watch::WatchHub;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -22,7 +23,6 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -32,9 +32,11 @@ pub struct Options {
     pub name: String,
     pub data_dir: PathBuf,
     pub wal_dir: Option<PathBuf>,
-    /// Bound client listeners (bound by the caller, so tests may use port 0).
-    pub client_listeners: Vec<TcpListener>,
-    pub peer_listeners: Vec<TcpListener>,
+    /// Bound client listeners (bound by the caller, so tests may use port
+    /// 0), with the TLS settings of the `https://` ones.
+    pub client_listeners: Vec<Listener>,
+    /// Bound peer listeners, likewise.
+    pub peer_listeners: Vec<Listener>,
     pub advertise_client_urls: Vec<String>,
     pub initial_advertise_peer_urls: Vec<String>,
     /// `name=url,...` of the initial cluster (names with their peer URLs).
@@ -64,9 +66,9 @@ pub enum ServerError {
 /// This member's identity, kept in the data dir from its first start on (the
 /// flags that computed it are ignored at later starts, like the reference).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Identity {
-    member_id: String,
-    cluster_id: String,
+pub(crate) struct Identity {
+    pub(crate) member_id: String,
+    pub(crate) cluster_id: String,
 }
 
 /// The file (in the member dir) holding this member's ids.
@@ -190,11 +192,16 @@ fn raft_config(opts: &Options) -> Result<openraft::Config, ServerError> {
     let config = openraft::Config {
         cluster_name: opts.initial_cluster_token.clone(),
         heartbeat_interval: heartbeat.max(1),
-        election_timeout_min: election.max(2),
-        // A narrow spread: a follower votes only once the lease (= this
-        // maximum) of the leader it last heard from has run out, so the spread
-        // adds directly to failover time.
-        election_timeout_max: (election + election / 2).max(3),
+        // openraft makes a follower that knew a leader wait for the leader's
+        // lease (= the maximum below) plus its own timeout (drawn once from
+        // [min, max]) before it stands for election, and refuse votes during
+        // that lease. 0.4 and 0.6 of `--election-timeout` make that wait
+        // 1.0–1.2 × the flag: a dead leader is replaced about one election
+        // timeout after its last heartbeat, as the flag promises (openraft's
+        // plain reading of the flag made it 2.5–3 ×). The reference requires
+        // the flag to be at least 5 heartbeats, so the minimum stays above 2.
+        election_timeout_min: (election * 2 / 5).max(heartbeat + 1).max(2),
+        election_timeout_max: (election * 3 / 5).max(heartbeat + 2).max(3),
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(opts.snapshot_count.max(1)),
         max_in_snapshot_log_to_keep: 1000,
         install_snapshot_timeout: 10_000,
@@ -236,7 +243,37 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     info!(target: "embed", "election = {}ms", opts.election_timeout.as_millis());
     info!(target: "embed", "snapshot count = {}", opts.snapshot_count);
     info!(target: "embed", "advertise client URLs = {}", opts.advertise_client_urls.join(","));
-    let (member_id, cluster_id, fresh) = identity(&opts, &member_dir).await?;
+    let me = Member {
+        name: opts.name.clone(),
+        peer_urls: opts.initial_advertise_peer_urls.clone(),
+        client_urls: opts.advertise_client_urls.clone(),
+    };
+    let (member_id, cluster_id, fresh) = if opts.force_new_cluster {
+        info!(target: "embed", "force new cluster");
+        let target = crate::restore::Target {
+            member_dir: &member_dir,
+            snap_dir: &snap_dir,
+            wal_dir: &wal_dir,
+            me: &me,
+            token: &opts.initial_cluster_token,
+        };
+        match crate::restore::force_new_cluster(&target)? {
+            Some((member_id, cluster_id)) => (member_id, cluster_id, false),
+            None => {
+                // Nothing to restore: a new cluster of this member alone.
+                opts.initial_cluster = vec![(opts.name.clone(), me.peer_urls.clone())];
+                identity(&opts, &member_dir).await?
+            }
+        }
+    } else {
+        if member_dir.join(crate::backup::MANIFEST).exists() {
+            return Err(ServerError::Config(format!(
+                "{} holds a backup (made by `etcdctl backup`): start a member on it with --force-new-cluster",
+                opts.data_dir.display()
+            )));
+        }
+        identity(&opts, &member_dir).await?
+    };
     std::fs::create_dir_all(&snap_dir)?;
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
@@ -257,11 +294,6 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     )
     .await
     .map_err(|e| ServerError::Raft(e.to_string()))?;
-    let me = Member {
-        name: opts.name.clone(),
-        peer_urls: opts.initial_advertise_peer_urls.clone(),
-        client_urls: opts.advertise_client_urls.clone(),
-    };
     let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
     let app = Arc::new(App::new(
         raft.clone(),
@@ -304,7 +336,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
             )) => {}
             Err(e) => return Err(ServerError::Raft(e.to_string())),
         }
-    } else if opts.initial_cluster.len() <= 1 {
+    } else if opts.initial_cluster.len() <= 1 || opts.force_new_cluster {
         // A single voter need not wait out an election timeout.
         let _ = raft.trigger().elect().await;
     }
@@ -357,7 +389,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     ));
     let mut addrs = Vec::new();
     for listener in opts.client_listeners {
-        addrs.push(listener.local_addr()?);
+        addrs.push((listener.local_addr()?, listener.is_tls()));
         servers.push(tokio::spawn(serve(
             listener,
             app.clone(),
@@ -366,8 +398,12 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         )));
     }
     info!(target: "embed", "ready to serve client requests");
-    for addr in addrs {
-        info!(target: "embed", "serving insecure client requests on {addr}, this is strongly discouraged!");
+    for (addr, secure) in addrs {
+        if secure {
+            info!(target: "embed", "serving client requests on {addr}");
+        } else {
+            info!(target: "embed", "serving insecure client requests on {addr}, this is strongly discouraged!");
+        }
     }
 
     shutdown.await;
@@ -437,16 +473,12 @@ fn request_line_len<B>(req: &hyper::Request<B>) -> usize {
 }
 
 /// Serves one listener until `stop`, then lets open requests finish (watches
-/// are cut after a short grace period).
-async fn serve(
-    listener: TcpListener,
-    app: Arc<App>,
-    mut stop: watch::Receiver<bool>,
-    client: bool,
-) {
+/// are cut after a short grace period). A TLS listener's handshakes run in
+/// the connections' own tasks.
+async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool>, client: bool) {
     let graceful = GracefulShutdown::new();
     loop {
-        let (stream, _) = tokio::select! {
+        let accepted = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -457,7 +489,6 @@ async fn serve(
             },
             _ = stop.changed() => break,
         };
-        let _ = stream.set_nodelay(true);
         let app = app.clone();
         let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
             let app = app.clone();
@@ -476,12 +507,16 @@ async fn serve(
                 Ok::<_, RequestLineTooLong>(resp)
             }
         });
-        let conn = http1::Builder::new()
-            .title_case_headers(true)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        // Watched from now on, so a stop waits for (or cuts) the handshake.
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let _ = conn.await;
+            let Some(stream) = accepted.handshake().await else {
+                return;
+            };
+            let conn = http1::Builder::new()
+                .title_case_headers(true)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = watcher.watch(conn).await;
         });
     }
     drop(listener);

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod discovery;
+pub mod dump;
 pub mod endpoints;
 pub mod error;
 pub mod io;

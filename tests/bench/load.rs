@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Client, StatusCode};
 use tokio::sync::Barrier;
 
@@ -27,6 +27,8 @@ pub struct Plan {
     pub body: &'static [u8],
     pub keys: u64,
     pub timeout: Duration,
+    /// `Authorization` value sent with every request (`--user`).
+    pub authorization: Option<String>,
 }
 
 impl Plan {
@@ -36,8 +38,38 @@ impl Plan {
             body: Box::leak(form_body(value_size).into_boxed_slice()),
             keys,
             timeout,
+            authorization: None,
         }
     }
+
+    /// Sends `Basic` credentials for `user_password` (`user:password`).
+    pub fn with_user(mut self, user_password: Option<&str>) -> Plan {
+        self.authorization = user_password.map(basic_authorization);
+        self
+    }
+
+    fn client(&self) -> reqwest::Result<Client> {
+        client(self.timeout, self.authorization.as_deref())
+    }
+}
+
+/// `Basic <base64 of user:password>` (standard alphabet, padded).
+pub fn basic_authorization(user_password: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::from("Basic ");
+    for chunk in user_password.as_bytes().chunks(3) {
+        let mut n = [0u8; 3];
+        n[..chunk.len()].copy_from_slice(chunk);
+        let v = u32::from(n[0]) << 16 | u32::from(n[1]) << 8 | u32::from(n[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(v >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// `value=` followed by `size` URL-safe characters (so no escaping needed).
@@ -74,8 +106,17 @@ fn key_for(task: usize, tasks: usize, n: u64, keys: u64) -> u64 {
     (start + n) % keys
 }
 
-fn client(timeout: Duration) -> reqwest::Result<Client> {
+/// A client with one keep-alive connection; `authorization` goes with every
+/// request (encoded once, here).
+fn client(timeout: Duration, authorization: Option<&str>) -> reqwest::Result<Client> {
+    let mut headers = HeaderMap::new();
+    if let Some(value) = authorization.and_then(|v| HeaderValue::from_str(v).ok()) {
+        let mut value = value;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
     Client::builder()
+        .default_headers(headers)
         .http1_only()
         .pool_max_idle_per_host(1)
         .pool_idle_timeout(None)
@@ -122,12 +163,28 @@ fn url_into(buf: &mut String, plan: &Plan, op: Op, key: u64) {
     }
 }
 
-/// Checks that `base` answers the v2 keys API.
-pub async fn preflight(base: &str, timeout: Duration) -> Result<(), String> {
-    let client = client(timeout).map_err(|e| format!("cannot build HTTP client: {e}"))?;
-    let url = format!("{base}/v2/keys/");
+/// Checks that the plan's endpoint answers the v2 keys API: a read of the
+/// root, or with credentials (which may only cover the key directory) of
+/// the key directory, which may not exist yet (etcd's error 100).
+pub async fn preflight(base: &str, plan: &Plan) -> Result<(), String> {
+    let client = plan
+        .client()
+        .map_err(|e| format!("cannot build HTTP client: {e}"))?;
+    let url = match plan.authorization {
+        Some(_) => plan.key_base.trim_end_matches('k').to_owned(),
+        None => format!("{base}/v2/keys/"),
+    };
     match client.get(&url).send().await {
         Ok(r) if r.status().is_success() => Ok(()),
+        Ok(r) if r.status() == StatusCode::NOT_FOUND && plan.authorization.is_some() => {
+            match r.text().await {
+                Ok(body) if body.contains("\"errorCode\":100") => Ok(()),
+                _ => Err(format!("GET {url} answered 404 without an etcd error")),
+            }
+        }
+        Ok(r) if r.status() == StatusCode::UNAUTHORIZED => Err(format!(
+            "GET {url} answered 401 Unauthorized; may --user read and write the key directory?"
+        )),
         Ok(r) => Err(format!(
             "GET {url} answered {}; does the server have the v2 API enabled?",
             r.status()
@@ -147,7 +204,7 @@ pub async fn fill(
     let mut handles = Vec::with_capacity(tasks);
     for t in 0..tasks {
         let plan = plan.clone();
-        let client = client(plan.timeout).map_err(|e| e.to_string())?;
+        let client = plan.client().map_err(|e| e.to_string())?;
         handles.push(tokio::spawn(async move {
             let (mut ok, mut failed, mut first) = (0u64, 0u64, None);
             let mut url = String::with_capacity(plan.key_base.len() + 32);
@@ -208,7 +265,9 @@ pub async fn run_cell(
     let issued = Arc::new(AtomicU64::new(0));
     let mut handles = Vec::with_capacity(connections);
     for task in 0..connections {
-        let client = client(plan.timeout).map_err(|e| format!("cannot build HTTP client: {e}"))?;
+        let client = plan
+            .client()
+            .map_err(|e| format!("cannot build HTTP client: {e}"))?;
         let (plan, barrier, issued) = (plan.clone(), barrier.clone(), issued.clone());
         handles.push(tokio::spawn(async move {
             let mut url = String::with_capacity(plan.key_base.len() + 32);
@@ -372,5 +431,16 @@ mod tests {
         url_into(&mut u, &plan, Op::Put, 3);
         assert_eq!(u, "http://127.0.0.1:1/v2/keys/bench/k3");
         assert_eq!(plan.body, b"value=abcd");
+        assert_eq!(plan.authorization, None);
+    }
+
+    #[test]
+    fn basic_credentials() {
+        assert_eq!(basic_authorization("root:rootpw"), "Basic cm9vdDpyb290cHc=");
+        assert_eq!(basic_authorization("a:p"), "Basic YTpw");
+        assert_eq!(basic_authorization("a:"), "Basic YTo=");
+        let plan = Plan::new("http://127.0.0.1:1", "/b", 1, 1, Duration::from_secs(1))
+            .with_user(Some("bench:pw"));
+        assert_eq!(plan.authorization.as_deref(), Some("Basic YmVuY2g6cHc="));
     }
 }

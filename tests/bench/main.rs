@@ -81,24 +81,25 @@ async fn run_capped(args: Args) -> ExitCode {
 }
 
 async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
-    for t in &args.targets {
-        load::preflight(&t.base, args.timeout)
-            .await
-            .map_err(|e| format!("{} ({}): {e}", t.label, t.base))?;
-    }
     let plans: Vec<Arc<Plan>> = args
         .targets
         .iter()
         .map(|t| {
-            Arc::new(Plan::new(
+            let plan = Plan::new(
                 &t.base,
                 &args.prefix,
                 args.value_size,
                 args.keys,
                 args.timeout,
-            ))
+            );
+            Arc::new(plan.with_user(args.user.as_deref()))
         })
         .collect();
+    for (t, plan) in args.targets.iter().zip(&plans) {
+        load::preflight(&t.base, plan)
+            .await
+            .map_err(|e| format!("{} ({}): {e}", t.label, t.base))?;
+    }
 
     if args.workloads.iter().any(|w| w.needs_fill()) {
         for (t, plan) in args.targets.iter().zip(&plans) {

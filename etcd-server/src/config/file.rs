@@ -7,6 +7,7 @@ use serde_norway::Value;
 
 use super::{parse_urls, ConfigError, Level, LogLine, Output, Settings};
 use crate::flags::{self, go_quote};
+use crate::tls::TlsInfo;
 
 /// The Go type of each key this server reads.
 #[derive(Clone, Copy)]
@@ -38,9 +39,106 @@ const KEYS: &[(&str, Ty)] = &[
     ("cors", Ty::Str),
 ];
 
-/// Keys of the reference's file format that hold settings this server does
-/// not implement, besides the flag names in [`flags::REFERENCE_ONLY_FLAGS`].
-const OTHER_REFERENCE_KEYS: &[&str] = &["client-transport-security", "peer-transport-security"];
+/// The keys of a `client-transport-security` or `peer-transport-security`
+/// mapping (the reference's `securityConfig`) and their Go types.
+const SECURITY_KEYS: &[(&str, Ty)] = &[
+    ("cert-file", Ty::Str),
+    ("key-file", Ty::Str),
+    ("client-cert-auth", Ty::Bool),
+    ("trusted-ca-file", Ty::Str),
+    ("auto-tls", Ty::Bool),
+];
+
+impl Ty {
+    /// The type's name in Go's decoding errors.
+    fn go_name(self) -> &'static str {
+        match self {
+            Ty::Str => "string",
+            Ty::Uint => "uint",
+            Ty::Uint64 => "uint64",
+            Ty::Bool => "bool",
+        }
+    }
+}
+
+/// Go's JSON type error: `what` could not go into `strukt.field`.
+fn type_error(what: &str, strukt: &str, field: &str, ty: &str) -> String {
+    format!(
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {what} into Go struct field {strukt}.{field} of type {ty}"
+    )
+}
+
+/// Reads a `client-transport-security`/`peer-transport-security` value
+/// (`section`) into `tls`; the first type error, in Go's words.
+fn read_security(
+    section: &str,
+    v: &Value,
+    tls: &mut TlsInfo,
+    ignored: &mut Vec<LogLine>,
+) -> Result<(), String> {
+    let map = match v {
+        Value::Null => return Ok(()),
+        Value::Mapping(map) => map,
+        other => {
+            return Err(type_error(
+                json_kind(other),
+                "configYAML",
+                section,
+                "embed.securityConfig",
+            ))
+        }
+    };
+    let mut first_error = FirstError::default();
+    for (k, v) in map {
+        let Some(raw) = k.as_str() else {
+            continue;
+        };
+        let key = raw.to_ascii_lowercase();
+        let Some(&(name, ty)) = SECURITY_KEYS.iter().find(|(n, _)| *n == key) else {
+            continue;
+        };
+        if v.is_null() {
+            continue;
+        }
+        let field = format!("{section}.{name}");
+        match (name, decode(v, ty)) {
+            (_, Err(what)) => {
+                first_error.note(
+                    raw,
+                    type_error(&what, "securityConfig", &field, ty.go_name()),
+                );
+            }
+            ("cert-file", Ok(Val::Str(s))) => tls.cert_file = s,
+            ("key-file", Ok(Val::Str(s))) => tls.key_file = s,
+            ("trusted-ca-file", Ok(Val::Str(s))) => tls.trusted_ca_file = s,
+            ("client-cert-auth", Ok(Val::Bool(b))) => tls.client_cert_auth = b,
+            ("auto-tls", Ok(Val::Bool(true))) => ignored.push(LogLine::new(
+                Level::Warning,
+                "etcdmain",
+                format!(
+                    "config file key {} is not supported by etcd-server; ignored",
+                    go_quote(&field)
+                ),
+            )),
+            _ => {}
+        }
+    }
+    first_error.0.map_or(Ok(()), |(_, e)| Err(e))
+}
+
+/// The type error Go reports: the reference turns the YAML into JSON with
+/// its keys sorted and reports the earliest error in that text, so the
+/// error under the smallest key wins.
+#[derive(Default)]
+struct FirstError(Option<(String, String)>);
+
+impl FirstError {
+    fn note(&mut self, key: &str, message: String) {
+        if self.0.as_ref().map_or(true, |(k, _)| key < k.as_str()) {
+            self.0 = Some((key.to_owned(), message));
+        }
+    }
+}
 
 /// A decoded value.
 enum Val {
@@ -109,7 +207,7 @@ fn read(path: &str, st: &mut Settings, ignored: &mut Vec<LogLine>) -> Result<(),
         }
     };
 
-    let mut first_error = None;
+    let mut first_error = FirstError::default();
     let mut urls: [(&str, Option<String>); 4] = [
         ("listen-peer-urls", None),
         ("initial-advertise-peer-urls", None),
@@ -120,11 +218,21 @@ fn read(path: &str, st: &mut Settings, ignored: &mut Vec<LogLine>) -> Result<(),
     // A key given twice: the last one wins (no error, unlike serde_norway's
     // own mappings).
     for (k, v) in &map {
-        let Some(key) = k.as_str() else { continue };
-        let key = key.to_ascii_lowercase();
+        let Some(raw) = k.as_str() else { continue };
+        let key = raw.to_ascii_lowercase();
+        let security = match key.as_str() {
+            "client-transport-security" => Some(&mut st.client_tls),
+            "peer-transport-security" => Some(&mut st.peer_tls),
+            _ => None,
+        };
+        if let Some(tls) = security {
+            if let Err(e) = read_security(&key, v, tls, ignored) {
+                first_error.note(raw, e);
+            }
+            continue;
+        }
         let Some(&(name, ty)) = KEYS.iter().find(|(n, _)| *n == key) else {
-            let reference = flags::REFERENCE_ONLY_FLAGS.contains(&key.as_str())
-                || OTHER_REFERENCE_KEYS.contains(&key.as_str());
+            let reference = flags::REFERENCE_ONLY_FLAGS.contains(&key.as_str());
             if reference && meaningful(v) {
                 ignored.push(LogLine::new(
                     Level::Warning,
@@ -143,15 +251,7 @@ fn read(path: &str, st: &mut Settings, ignored: &mut Vec<LogLine>) -> Result<(),
         let val = match decode(v, ty) {
             Ok(val) => val,
             Err(what) => {
-                let ty = match ty {
-                    Ty::Str => "string",
-                    Ty::Uint => "uint",
-                    Ty::Uint64 => "uint64",
-                    Ty::Bool => "bool",
-                };
-                first_error.get_or_insert(format!(
-                    "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {what} into Go struct field configYAML.{name} of type {ty}"
-                ));
+                first_error.note(raw, type_error(&what, "configYAML", name, ty.go_name()));
                 continue;
             }
         };
@@ -179,7 +279,7 @@ fn read(path: &str, st: &mut Settings, ignored: &mut Vec<LogLine>) -> Result<(),
             _ => {}
         }
     }
-    if let Some(e) = first_error {
+    if let Some((_, e)) = first_error.0 {
         return Err(Failure::Verifying(e));
     }
 
@@ -373,7 +473,7 @@ fn yaml_error(e: &serde_norway::Error) -> String {
 }
 
 /// Go's `ioutil.ReadFile` error text.
-fn go_io_error(path: &str, e: &std::io::Error) -> String {
+pub(crate) fn go_io_error(path: &str, e: &std::io::Error) -> String {
     use std::io::ErrorKind;
     match e.kind() {
         ErrorKind::NotFound => format!("open {path}: no such file or directory"),

@@ -31,6 +31,8 @@ mod settings;
 mod tests;
 #[cfg(test)]
 mod tests_env;
+#[cfg(test)]
+mod tests_tls;
 mod url;
 
 use std::path::PathBuf;
@@ -38,9 +40,11 @@ use std::time::Duration;
 
 use self::settings::{apply_env, env_get, validate, Settings};
 use crate::flags::{self, ParseEnd};
+use crate::tls::TlsInfo;
 
 pub use self::bootstrap::{detect_default_host, InitialCluster};
 pub use self::error::{ConfigError, Level, LogLine, Output};
+pub(crate) use self::file::go_io_error;
 pub use self::url::{parse_urls, Url};
 
 /// `--name`'s default.
@@ -189,6 +193,11 @@ pub struct Config {
     pub log_level: LogLevel,
     /// `--cors`: `*` and/or origin URLs, sorted.
     pub cors: Vec<String>,
+    /// `--cert-file`, `--key-file`, `--trusted-ca-file`, `--client-cert-auth`.
+    pub client_tls: TlsInfo,
+    /// `--peer-cert-file`, `--peer-key-file`, `--peer-trusted-ca-file`,
+    /// `--peer-client-cert-auth`.
+    pub peer_tls: TlsInfo,
     /// `--config-file` (or `ETCD_CONFIG_FILE`) when the configuration came
     /// from a file.
     pub config_file: Option<PathBuf>,
@@ -226,6 +235,8 @@ impl Default for Config {
             enable_v2: false,
             log_level: LogLevel::Info,
             cors: vec!["*".to_owned()],
+            client_tls: TlsInfo::default(),
+            peer_tls: TlsInfo::default(),
             config_file: None,
             notices: Vec::new(),
             startup_notices: Vec::new(),
@@ -425,6 +436,8 @@ fn finish(st: Settings) -> Result<Outcome, ConfigError> {
         enable_v2: st.enable_v2,
         log_level: LogLevel::parse(&st.log_level).unwrap_or_default(),
         cors: st.cors,
+        client_tls: st.client_tls,
+        peer_tls: st.peer_tls,
         config_file: (!st.config_file.is_empty()).then(|| PathBuf::from(&st.config_file)),
         notices: st.notices,
         startup_notices,

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use super::{parse_urls, Config, ConfigError, Level, LogLevel, LogLine, Output, Url};
 use super::{DEFAULT_INITIAL_CLUSTER, MAX_ELECTION_MS};
 use crate::flags::{self, flag_to_env, go_quote};
+use crate::tls::TlsInfo;
 
 /// Raw flag values, as the reference's flag set holds them.
 #[derive(Debug)]
@@ -31,6 +32,8 @@ pub(super) struct Settings {
     pub(super) version: bool,
     pub(super) log_level: String,
     pub(super) cors: Vec<String>,
+    pub(super) client_tls: TlsInfo,
+    pub(super) peer_tls: TlsInfo,
     /// Flags set so far (the Go flag set's "actual" flags).
     pub(super) set: HashSet<String>,
     pub(super) notices: Vec<LogLine>,
@@ -60,6 +63,8 @@ impl Settings {
             version: false,
             log_level: "info".to_owned(),
             cors: d.cors,
+            client_tls: d.client_tls,
+            peer_tls: d.peer_tls,
             set: HashSet::new(),
             notices: Vec::new(),
         }
@@ -80,6 +85,14 @@ impl Settings {
             "initial-cluster" => self.initial_cluster = v,
             "initial-cluster-token" => self.initial_cluster_token = v,
             "log-level" => self.log_level = v,
+            "cert-file" => self.client_tls.cert_file = v,
+            "key-file" => self.client_tls.key_file = v,
+            "trusted-ca-file" => self.client_tls.trusted_ca_file = v,
+            "client-cert-auth" => self.client_tls.client_cert_auth = flags::parse_bool(value)?,
+            "peer-cert-file" => self.peer_tls.cert_file = v,
+            "peer-key-file" => self.peer_tls.key_file = v,
+            "peer-trusted-ca-file" => self.peer_tls.trusted_ca_file = v,
+            "peer-client-cert-auth" => self.peer_tls.client_cert_auth = flags::parse_bool(value)?,
             "listen-peer-urls" => set_urls(&mut self.listen_peer_urls, value)?,
             "listen-client-urls" => set_urls(&mut self.listen_client_urls, value)?,
             "initial-advertise-peer-urls" => {

@@ -421,10 +421,10 @@ fn config_unknown_flag_and_positional() {
     assert_usage(&e, "bad flag syntax: ---name");
     let e = err(&["--name"]);
     assert_usage(&e, "flag needs an argument: -name");
-    let e = err(&["--cert-file", "c.pem"]);
+    let e = err(&["--client-crl-file", "c.pem"]);
     assert_usage(
         &e,
-        "flag provided but not supported by etcd-server: -cert-file",
+        "flag provided but not supported by etcd-server: -client-crl-file",
     );
 
     let e = err(&["extra-arg"]);

@@ -107,10 +107,10 @@ fn config_invalid_env_values() {
         &e,
         "invalid value \"bogus\" for ETCD_INITIAL_CLUSTER_STATE: invalid value",
     );
-    let e = err_env(&[], &[("ETCD_CERT_FILE", "c.pem")]);
+    let e = err_env(&[], &[("ETCD_CLIENT_CRL_FILE", "c.pem")]);
     assert_verifying(
         &e,
-        "environment variable ETCD_CERT_FILE sets --cert-file, which etcd-server does not support",
+        "environment variable ETCD_CLIENT_CRL_FILE sets --client-crl-file, which etcd-server does not support",
     );
 }
 
@@ -398,11 +398,11 @@ enable-v2: yes
     let (_dir, path) = temp_yaml("name: a\nname: b\n");
     assert_eq!(config(&["--config-file", &path]).name, "b");
 
-    let (_dir, path) = temp_yaml("cert-file: /c.pem\nkey-file:\ndebug: false\n");
+    let (_dir, path) = temp_yaml("quota-backend-bytes: 10\nmax-wals: 0\ndebug: false\n");
     let c = config(&["--config-file", &path]);
     assert_eq!(
         c.notices[1].to_string(),
-        "W | etcdmain: config file key \"cert-file\" is not supported by etcd-server; ignored"
+        "W | etcdmain: config file key \"quota-backend-bytes\" is not supported by etcd-server; ignored"
     );
     assert_eq!(c.notices.len(), 2);
 }
@@ -438,9 +438,15 @@ fn config_file_errors() {
         "heartbeat-interval: -5",
         "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number -5 into Go struct field configYAML.heartbeat-interval of type uint",
     );
+    // The reference sorts the keys before decoding: the smallest key's
+    // error is reported.
     check(
         "snapshot-count: [1]\nname: 1",
-        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field configYAML.snapshot-count of type uint64",
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go struct field configYAML.name of type string",
+    );
+    check(
+        "snapshot-count: [1]\nheartbeat-interval: x",
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field configYAML.heartbeat-interval of type uint",
     );
     check(
         "initial-cluster-state: bogus",

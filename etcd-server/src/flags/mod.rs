@@ -60,6 +60,8 @@ const fn boolean(name: &'static str) -> FlagSpec {
 /// reference visits them when it reads `ETCD_*` variables).
 pub const FLAGS: &[FlagSpec] = &[
     value("advertise-client-urls"),
+    value("cert-file"),
+    boolean("client-cert-auth"),
     value("config-file"),
     value("cors"),
     value("data-dir"),
@@ -71,12 +73,18 @@ pub const FLAGS: &[FlagSpec] = &[
     value("initial-cluster"),
     value("initial-cluster-state"),
     value("initial-cluster-token"),
+    value("key-file"),
     value("listen-client-urls"),
     value("listen-peer-urls"),
     value("log-level"),
     value("max-request-bytes"),
     value("name"),
+    value("peer-cert-file"),
+    boolean("peer-client-cert-auth"),
+    value("peer-key-file"),
+    value("peer-trusted-ca-file"),
     value("snapshot-count"),
+    value("trusted-ca-file"),
     boolean("version"),
     value("wal-dir"),
 ];
@@ -102,7 +110,7 @@ pub const IGNORED_FLAGS: &[&str] = &[
 /// Flags of etcd 3.4.23 that this server does not implement. Giving one is an
 /// error (`flag provided but not supported by etcd-server: -NAME`) rather than
 /// the reference's "not defined", because silently ignoring e.g. a TLS flag
-/// would be worse than refusing to start.
+/// (`--auto-tls`, `--client-crl-file`) would be worse than refusing to start.
 pub const REFERENCE_ONLY_FLAGS: &[&str] = &[
     "auth-token",
     "auth-token-ttl",
@@ -112,10 +120,8 @@ pub const REFERENCE_ONLY_FLAGS: &[&str] = &[
     "backend-batch-interval",
     "backend-batch-limit",
     "bcrypt-cost",
-    "cert-file",
     "cipher-suites",
     "client-cert-allowed-hostname",
-    "client-cert-auth",
     "client-crl-file",
     "debug",
     "discovery",
@@ -138,7 +144,6 @@ pub const REFERENCE_ONLY_FLAGS: &[&str] = &[
     "grpc-keepalive-timeout",
     "host-whitelist",
     "initial-election-tick-advance",
-    "key-file",
     "listen-metrics-urls",
     "log-output",
     "log-outputs",
@@ -152,11 +157,7 @@ pub const REFERENCE_ONLY_FLAGS: &[&str] = &[
     "peer-auto-tls",
     "peer-cert-allowed-cn",
     "peer-cert-allowed-hostname",
-    "peer-cert-file",
-    "peer-client-cert-auth",
     "peer-crl-file",
-    "peer-key-file",
-    "peer-trusted-ca-file",
     "pre-vote",
     "proxy",
     "proxy-dial-timeout",
@@ -166,7 +167,6 @@ pub const REFERENCE_ONLY_FLAGS: &[&str] = &[
     "proxy-write-timeout",
     "quota-backend-bytes",
     "strict-reconfig-check",
-    "trusted-ca-file",
     "unsafe-no-fsync",
 ];
 
@@ -435,6 +435,22 @@ Clustering:
     Always on in etcd-server: the flag is accepted for compatibility and 'false' is ignored.
 
 Security:
+  --cert-file ''
+    Path to the client server TLS cert file.
+  --key-file ''
+    Path to the client server TLS key file.
+  --client-cert-auth 'false'
+    Enable client cert authentication.
+  --trusted-ca-file ''
+    Path to the client server TLS trusted CA cert file.
+  --peer-cert-file ''
+    Path to the peer server TLS cert file.
+  --peer-key-file ''
+    Path to the peer server TLS key file.
+  --peer-client-cert-auth 'false'
+    Enable peer client cert authentication.
+  --peer-trusted-ca-file ''
+    Path to the peer server TLS trusted CA file.
   --cors '*'
     Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all).
 

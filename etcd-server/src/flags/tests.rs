@@ -112,8 +112,8 @@ fn flags_errors() {
         Err("invalid value \"abc\" for flag -heartbeat-interval: parse error".into())
     );
     assert_eq!(
-        run(&["--cert-file", "x"]).0,
-        Err("flag provided but not supported by etcd-server: -cert-file".into())
+        run(&["--auto-tls"]).0,
+        Err("flag provided but not supported by etcd-server: -auto-tls".into())
     );
 }
 

@@ -1,5 +1,5 @@
-//! Everything on the client listener that is not `/v2/keys`: members (read
-//! side), machines, version, health, stats and metrics.
+//! Everything on the client listener that is not `/v2/keys`: members,
+//! machines, version, health, stats, metrics and the auth API.
 
 use super::{full, json_resp, method_not_allowed, not_found, text_error, with_status, Resp, TEXT};
 use crate::app::App;
@@ -44,6 +44,7 @@ pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incomin
         p if p == "/v2/members" || p.starts_with("/v2/members/") => {
             super::members::handle(app, method, p, req).await
         }
+        p if super::auth::routes(p) => super::auth::handle(app, method, p, req).await,
         _ => not_found(),
     }
 }

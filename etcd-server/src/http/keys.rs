@@ -1,5 +1,6 @@
-//! `/v2/keys`: parse the request, then read locally (optionally after a
-//! linearizable barrier), watch, or propose a write through raft.
+//! `/v2/keys`: parse the request, check it against auth (spec auth.md §4),
+//! then read locally (optionally after a linearizable barrier), watch, or
+//! propose a write through raft.
 
 use super::keys_request::{is_form_content_type, parse, KeyRequest, KeysPath, MAX_FORM_BODY};
 use super::{
@@ -39,10 +40,19 @@ fn timed_out() -> Error {
     raft_error("etcdserver: request timed out")
 }
 
-/// The reference's permission check reads `/2/enabled` first: one failing
-/// lookup while auth was never enabled (visible in /v2/stats/store).
-fn auth_probe(store: &crate::store::Store) {
-    let _ = store.get("/2/enabled", false, false, 0);
+/// The refusal of a request that auth does not allow: error 110 with index 0.
+fn insufficient_credentials() -> Error {
+    Error::new(ErrorCode::UNAUTHORIZED, "Insufficient credentials", 0)
+}
+
+/// The key the permission check sees: the request path after `/v2/keys`,
+/// decoded, trailing slash kept (`/v2/keys` itself is the empty key).
+fn raw_key(raw_path: &str) -> Vec<u8> {
+    let decoded = super::keys_request::unescape_path(raw_path).unwrap_or_default();
+    decoded
+        .strip_prefix(super::keys_request::KEYS_ROUTE.as_bytes())
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default()
 }
 
 fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
@@ -72,6 +82,8 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let raw_key = raw_key(req.uri().path());
+    let authorization = crate::auth::access::authorization(req.headers()).map(<[u8]>::to_vec);
     // Only a form body of a PUT or POST is ever read (the reference ignores
     // every other body), and at most 10 MiB of it.
     let body = if (method == Method::PUT || method == Method::POST)
@@ -94,7 +106,19 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
         Ok(kr) => kr,
         Err(e) => return etcd_error(app, &e),
     };
-    if method == Method::GET || method == Method::HEAD {
+    let reading = method == Method::GET || method == Method::HEAD;
+    let allowed = crate::auth::key_access(
+        app,
+        authorization.as_deref(),
+        &raw_key,
+        kr.recursive,
+        !reading,
+    )
+    .await;
+    if !allowed {
+        return etcd_error(app, &insufficient_credentials());
+    }
+    if reading {
         read(app, &kr).await
     } else {
         write(app, kr).await
@@ -103,9 +127,6 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
 
 async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     let path = internal(&kr.key);
-    if kr.wait || kr.quorum {
-        auth_probe(&app.store());
-    }
     if kr.wait {
         return watch(app, kr, &path);
     }
@@ -119,9 +140,6 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     let now = now_nanos();
     let (result, index) = {
         let store = app.store();
-        if !kr.quorum {
-            auth_probe(&store);
-        }
         (
             store.get(&path, kr.recursive, kr.sorted, now),
             store.index(),
@@ -138,7 +156,6 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
 }
 
 async fn write(app: &Arc<App>, kr: KeyRequest) -> Resp {
-    auth_probe(&app.store());
     let no_value_on_success = kr.no_value_on_success;
     // Moves the value into the command (it may be 10 MiB).
     let Some(request) = kr.into_command(now_nanos()) else {

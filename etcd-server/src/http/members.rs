@@ -1,5 +1,6 @@
 //! `/v2/members`: the list, the leader, and membership changes (done by the
 //! leader; other members pass the request on to it and relay its answer).
+//! With auth enabled, only the root user may change the membership.
 
 use super::{json_resp, method_not_allowed, set, Resp};
 use crate::app::App;
@@ -46,7 +47,12 @@ pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incomin
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     match *method {
         Method::GET | Method::HEAD => read(app, rest).await,
-        Method::POST | Method::PUT | Method::DELETE => change(app, method, rest, req).await,
+        Method::POST | Method::PUT | Method::DELETE => {
+            if let Err(refused) = super::auth::require_root(app, req.headers()).await {
+                return refused;
+            }
+            change(app, method, rest, req).await
+        }
         _ => method_not_allowed("GET,POST,DELETE,PUT"),
     }
 }
@@ -111,12 +117,14 @@ async fn change(app: &App, method: &Method, rest: &str, req: Request<Incoming>) 
             );
         }
     }
+    // The leader checks the credentials again.
+    let authorization = req.headers().get(hyper::header::AUTHORIZATION).cloned();
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return members_error(app, 400, &e.to_string()),
     };
     if !app.is_leader() {
-        return relay(app, method, rest, &content_type, body).await;
+        return relay(app, method, rest, &content_type, authorization, body).await;
     }
     let urls = || -> Result<Vec<String>, Failure> {
         let parsed: PeerUrls = serde_json::from_slice(&body).map_err(|e| Failure {
@@ -159,15 +167,25 @@ async fn change(app: &App, method: &Method, rest: &str, req: Request<Incoming>) 
     }
 }
 
-fn client() -> &'static Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>> {
-    static CLIENT: OnceLock<
-        Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
-    > = OnceLock::new();
-    CLIENT.get_or_init(|| Client::builder(TokioExecutor::new()).build_http())
+/// The client of relayed changes (`https://` with this process's client TLS
+/// settings: the trusted CA, this member's client certificate).
+fn client() -> &'static Client<crate::tls::Connector, Full<Bytes>> {
+    static CLIENT: OnceLock<Client<crate::tls::Connector, Full<Bytes>>> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let connector = crate::tls::connector(&crate::tls::outbound().client);
+        Client::builder(TokioExecutor::new()).build(connector)
+    })
 }
 
 /// Passes a membership change on to the leader's client URL and relays its answer.
-async fn relay(app: &App, method: &Method, rest: &str, content_type: &str, body: Bytes) -> Resp {
+async fn relay(
+    app: &App,
+    method: &Method,
+    rest: &str,
+    content_type: &str,
+    authorization: Option<hyper::header::HeaderValue>,
+    body: Bytes,
+) -> Resp {
     // During an election, wait (bounded) for the next leader.
     let deadline = tokio::time::Instant::now() + app.request_timeout;
     let leader = loop {
@@ -181,9 +199,11 @@ async fn relay(app: &App, method: &Method, rest: &str, content_type: &str, body:
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    let Some(base) =
-        leader.and_then(|m| m.client_urls.into_iter().find(|u| u.starts_with("http://")))
-    else {
+    let Some(base) = leader.and_then(|m| {
+        m.client_urls
+            .into_iter()
+            .find(|u| crate::tls::is_reachable_url(u))
+    }) else {
         return members_error(app, 503, "During election");
     };
     let mut uri = format!("{}/v2/members", base.trim_end_matches('/'));
@@ -194,6 +214,9 @@ async fn relay(app: &App, method: &Method, rest: &str, content_type: &str, body:
     let mut builder = Request::builder().method(method.clone()).uri(&uri);
     if !content_type.is_empty() {
         builder = builder.header(CONTENT_TYPE, content_type);
+    }
+    if let Some(value) = authorization {
+        builder = builder.header(hyper::header::AUTHORIZATION, value);
     }
     let Ok(req) = builder.body(Full::new(body)) else {
         return members_error(app, 500, "Internal Server Error");
@@ -211,6 +234,15 @@ async fn relay(app: &App, method: &Method, rest: &str, content_type: &str, body:
             *r.headers_mut() = parts.headers;
             r
         }
-        _ => members_error(app, 500, "Internal Server Error"),
+        failed => {
+            // Say why (with TLS, e.g. a member certificate not made for
+            // client authentication); the client only sees a 500.
+            let why = match failed {
+                Ok(Err(e)) => crate::raft::network::error_chain(&e),
+                _ => format!("no answer within {:?}", app.request_timeout),
+            };
+            tracing::warn!(target: "etcdserver/api", "passing the membership change on to the leader at {uri}: {why}");
+            members_error(app, 500, "Internal Server Error")
+        }
     }
 }

@@ -6,6 +6,8 @@
 //! in canonical case (`X-Etcd-Index`), as Go writes them, because scripts grep
 //! `curl -i` output.
 
+pub mod auth;
+mod backup;
 mod info;
 mod keys;
 pub mod keys_request;
@@ -181,7 +183,11 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
                 Some(location) => redirect(&method, &location),
                 None => {
                     let decoded = String::from_utf8_lossy(&decoded).into_owned();
-                    info::handle(&app, &method, &decoded, req).await
+                    if decoded == backup::PATH {
+                        backup::handle(&app, &method, req.headers()).await
+                    } else {
+                        info::handle(&app, &method, &decoded, req).await
+                    }
                 }
             },
         },

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::io::Cursor;
 use std::sync::Arc;
 
+pub mod datadir;
 pub(crate) mod durable_file;
 pub mod forward;
 mod log_reader;
@@ -19,6 +20,8 @@ mod snapshot_file;
 pub mod state_machine;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_datadir;
 #[cfg(test)]
 mod tests_state_machine;
 mod wal;

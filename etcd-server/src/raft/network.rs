@@ -1,6 +1,8 @@
 //! Outgoing peer RPCs: raft's append-entries, vote and install-snapshot sent
 //! as HTTP POSTs with postcard bodies to a peer's first peer URL, over one
-//! pooled HTTP/1 client shared by every target.
+//! pooled HTTP/1 client shared by every target. `https://` peer URLs are
+//! reached over TLS with this process's peer settings
+//! ([`crate::tls::outbound`]: the peer CA, this member's peer certificate).
 //!
 //! Wire format (the receiving side is `crate::http::peer`):
 //!
@@ -25,11 +27,11 @@
 //! `RaftError` is `RemoteError`, anything else is `Network`.
 
 use super::{typ, Member, TypeConfig};
+use crate::tls::{self, Connector};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, StatusCode, Uri};
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use openraft::error::{
@@ -73,7 +75,7 @@ const BACKOFF_MAX: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum PeerError {
-    #[error("peer {peer:x} has no usable peer URL ({urls:?}; only http:// is supported)")]
+    #[error("peer {peer:x} has no usable peer URL ({urls:?}; http:// or https:// is needed)")]
     NoUrl { peer: u64, urls: Vec<String> },
     #[error("cannot reach peer {peer:x} at {url}: {reason}")]
     Unreachable {
@@ -112,7 +114,7 @@ pub enum PeerError {
 }
 
 /// An error with its chain of causes (hyper's own messages are terse).
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
@@ -136,7 +138,7 @@ pub struct PeerNetwork {
 struct Inner {
     member_id: u64,
     cluster_id: u64,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
     /// Peers whose refusal (412) has been logged: logged once, until the
     /// peer accepts a request again.
     refused: Mutex<HashSet<u64>>,
@@ -154,14 +156,13 @@ impl std::fmt::Debug for PeerNetwork {
 }
 
 impl PeerNetwork {
-    /// The network of member `member_id` in cluster `cluster_id`. Connects
-    /// lazily, on the first request to each peer.
+    /// The network of member `member_id` in cluster `cluster_id`, with this
+    /// process's peer TLS settings. Connects lazily, on the first request to
+    /// each peer.
     pub fn new(member_id: u64, cluster_id: u64) -> PeerNetwork {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+            .build(tls::connector(&tls::outbound().peer));
         PeerNetwork {
             inner: Arc::new(Inner {
                 member_id,
@@ -298,10 +299,10 @@ impl PeerNetwork {
                 PeerError::Unreachable {
                     peer: target,
                     url: base.to_owned(),
-                    reason: chain(&e),
+                    reason: error_chain(&e),
                 }
             } else {
-                net_err(chain(&e))
+                net_err(error_chain(&e))
             }
         })?;
         let status = resp.status();
@@ -353,11 +354,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// `node`'s first peer URL without a trailing slash, if it is `http://`.
+/// `node`'s first peer URL without a trailing slash, if it is `http://` or
+/// `https://`.
 fn base_url(target: u64, node: &Member) -> Result<String, PeerError> {
     node.peer_urls
         .first()
-        .filter(|u| u.starts_with("http://"))
+        .filter(|u| tls::is_reachable_url(u))
         .map(|u| u.trim_end_matches('/').to_owned())
         .ok_or_else(|| PeerError::NoUrl {
             peer: target,
@@ -536,19 +538,21 @@ mod tests {
     }
 
     #[test]
-    fn base_url_takes_the_first_http_peer_url() {
+    fn base_url_takes_the_first_peer_url() {
         let node = |urls: &[&str]| Member {
             peer_urls: urls.iter().map(|u| u.to_string()).collect(),
             ..Member::default()
         };
         let got = base_url(1, &node(&["http://10.0.0.1:2380/", "http://b:2380"])).unwrap();
         assert_eq!(got, "http://10.0.0.1:2380");
+        let got = base_url(1, &node(&["https://a:2380"])).unwrap();
+        assert_eq!(got, "https://a:2380");
         assert!(matches!(
             base_url(1, &node(&[])),
             Err(PeerError::NoUrl { .. })
         ));
         assert!(matches!(
-            base_url(1, &node(&["https://a:2380"])),
+            base_url(1, &node(&["unix://a:2380"])),
             Err(PeerError::NoUrl { .. })
         ));
     }

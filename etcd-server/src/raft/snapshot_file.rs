@@ -97,6 +97,11 @@ pub(super) fn open_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
     list(dir)
 }
 
+/// The snapshot files of `dir`, oldest first, without changing anything.
+pub(super) fn list_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    list(dir)
+}
+
 fn list(dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir)? {

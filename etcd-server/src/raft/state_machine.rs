@@ -54,14 +54,15 @@ impl StateView {
         self.store.clone()
     }
 
-    /// The store's bytes with the last applied log id and membership, taken
-    /// together under the store's read lock.
-    pub fn capture(&self) -> (SnapshotMeta, Vec<u8>) {
+    /// The store's bytes and index with the last applied log id and
+    /// membership, taken together under the store's read lock.
+    pub fn capture(&self) -> (SnapshotMeta, Vec<u8>, u64) {
         let store = self.store.read().unwrap_or_else(|p| p.into_inner());
         let applied = lock(&self.applied).clone();
         let data = store.save();
+        let index = store.index();
         drop(store);
-        (snapshot_meta(applied), data)
+        (snapshot_meta(applied), data, index)
     }
 }
 

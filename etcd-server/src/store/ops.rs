@@ -404,6 +404,28 @@ impl Store {
         expired
     }
 
+    /// Takes the node at `path` and its subtree out of the tree without a
+    /// change: no index, no event, no history entry, no counter. Only for
+    /// rewriting a copy of the state (a backup drops the old cluster's
+    /// membership records); never for a replicated command. Returns whether
+    /// the node existed.
+    pub fn forget(&mut self, path: &str) -> bool {
+        let path = path::clean(path).into_owned();
+        if path == "/" || self.lookup(&path).is_err() {
+            return false;
+        }
+        let (dir_path, name) = path::split(&path);
+        let parent = self
+            .lookup_mut(dir_path)
+            .and_then(Node::children_mut)
+            .expect("the parent of a live node is a directory");
+        let node = parent.remove(name).expect("looked up above");
+        let ttl = &mut self.ttl;
+        let mut buf = path.clone();
+        visit_removed(&node, &mut buf, &mut |p, n| ttl.remove(n.expire, p));
+        true
+    }
+
     /// Takes the node at `path` out of the tree with its subtree, drops their
     /// expirations and reports each removed path (children first) to `sink`.
     fn remove_subtree(&mut self, path: &str, event: &Arc<Event>, sink: &mut dyn Sink) {

@@ -227,3 +227,32 @@ index 8
 }
 
 // §7 POST
+
+#[test]
+fn forget_drops_a_subtree_without_a_trace() {
+    let mut h = Harness::new();
+    h.req("PUT", "/keep", "value=k");
+    h.apply(crate::store::Command::Set {
+        path: "/0/members/x/lease".into(),
+        value: b"v".to_vec(),
+        dir: false,
+        ttl: Some(5),
+        refresh: false,
+    })
+    .unwrap();
+    let index = h.store.index();
+    let history = h.store.history().len();
+    let expiring = h.store.ttl_count();
+    assert!(h.store.forget("/0/members"));
+    assert!(!h.store.forget("/0/members"), "already gone");
+    assert!(!h.store.forget("/"), "the root stays");
+    assert_eq!(h.store.index(), index);
+    assert_eq!(h.store.history().len(), history);
+    assert_eq!(h.store.ttl_count(), expiring - 1);
+    assert!(!h.store.exists("/0/members"));
+    assert!(h.store.exists("/0/version"));
+    h.advance(10_000_000_000);
+    h.expire();
+    assert_eq!(h.store.index(), index, "nothing left to expire");
+    assert_eq!(h.store.value("/1/keep"), Some(b"k".to_vec()));
+}

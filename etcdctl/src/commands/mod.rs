@@ -5,7 +5,9 @@ pub mod auth_common;
 pub mod backup;
 pub mod cluster_health;
 pub mod exec_watch;
+pub mod export;
 pub mod get;
+pub mod import;
 pub mod keys_common;
 pub mod ls;
 pub mod member;
@@ -45,6 +47,8 @@ pub static COMMANDS: &[Command] = &[
     user::DEF,
     role::DEF,
     auth::DEF,
+    export::DEF,
+    import::DEF,
 ];
 
 /// Runs the command at `path` (`["get"]`, `["member", "add"]`).
@@ -68,6 +72,8 @@ pub async fn run(ctx: &mut Ctx, path: &[&str], m: &Matches) -> Result<(), Exit> 
         ["user", sub] => user::run(ctx, sub, m).await,
         ["role", sub] => role::run(ctx, sub, m).await,
         ["auth", sub] => auth::run(ctx, sub, m).await,
+        ["export"] => export::run(ctx, m).await,
+        ["import"] => import::run(ctx, m).await,
         other => unreachable!("no command at {other:?}: the table and dispatch disagree"),
     }
 }

@@ -1,0 +1,64 @@
+//! `GET /backup` on the client listener (ours; the reference has no online
+//! backup): a consistent copy of this member's state, as one snapshot file.
+//!
+//! The copy is linearizable: the member first catches up with everything the
+//! cluster committed before the request arrived (the read barrier quorum reads
+//! use), then copies its store and applied raft position under the store's
+//! lock. The body is the snapshot file format (with its checksum), which
+//! `etcdctl backup --endpoints URL` turns into a backup directory. Headers:
+//! `X-Etcd-Index` (the store index of the copy), `X-Raft-Index` (its raft
+//! index), `X-Raft-Term`, `X-Etcd-Cluster-Id`. Once auth is enabled, only
+//! root may take one (the copy holds the users' password hashes).
+
+use super::{etcd_error, full, method_not_allowed, set, with_status, Resp};
+use crate::app::App;
+use crate::error::Error;
+use crate::raft::datadir;
+use etcd_client::ErrorCode;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{HeaderMap, Method};
+use std::sync::Arc;
+
+/// The path of the endpoint.
+pub const PATH: &str = "/backup";
+
+/// Answers `/backup`.
+pub async fn handle(app: &Arc<App>, method: &Method, headers: &HeaderMap) -> Resp {
+    if method != Method::GET {
+        return method_not_allowed("GET");
+    }
+    // Everything the store holds, users' password hashes included: root only.
+    if let Err(refused) = super::auth::require_root(app, headers).await {
+        return refused;
+    }
+    let raft_error = |cause: &str| Error::new(ErrorCode::RAFT_INTERNAL, cause, 0);
+    match tokio::time::timeout(app.request_timeout, app.forwarder.read_barrier()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
+        Err(_) => return etcd_error(app, &raft_error("etcdserver: request timed out")),
+    }
+    let state = app.state.clone();
+    let copied = tokio::task::spawn_blocking(move || {
+        let (meta, data, index) = state.capture();
+        datadir::encode_snapshot(&meta, &data).map(|bytes| (meta, bytes, index))
+    })
+    .await;
+    let (meta, bytes, index) = match copied {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => return etcd_error(app, &raft_error(&e.to_string())),
+        Err(e) => return etcd_error(app, &raft_error(&e.to_string())),
+    };
+    let mut r = with_status(200, full(bytes));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let (raft_index, term) = meta
+        .last_log_id
+        .map_or((0, 0), |l| (l.index, l.leader_id.term));
+    set(&mut r, "x-etcd-cluster-id", crate::ids::hex(app.cluster_id));
+    set(&mut r, "x-etcd-index", index.to_string());
+    set(&mut r, "x-raft-index", raft_index.to_string());
+    set(&mut r, "x-raft-term", term.to_string());
+    r
+}

@@ -1,0 +1,84 @@
+//! Tests of reading a data dir from outside raft (`datadir::load`) and of the
+//! layout a restore writes (`datadir::reset_log`).
+
+use super::datadir;
+use super::log_store::LogStore;
+use super::tests::{ent, ents, file_len, five_batches, flip, log_id, membership, segments};
+use super::typ::Vote;
+use openraft::storage::{RaftLogStorage, RaftLogStorageExt};
+use std::fs::OpenOptions;
+use std::io::Write;
+use tempfile::TempDir;
+
+fn load(tmp: &TempDir) -> std::io::Result<datadir::Loaded> {
+    let snap = tmp.path().join("snap");
+    std::fs::create_dir_all(&snap).unwrap();
+    datadir::load(&snap, &tmp.path().join("wal"), &mut |_, _| {})
+}
+
+#[tokio::test]
+async fn load_applies_the_whole_log_without_changing_a_file() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    {
+        let mut log = LogStore::open(&dir).unwrap();
+        let mut written = vec![membership(1, 0)];
+        written.extend(ents(1, 1..40));
+        log.blocking_append(written).await.unwrap();
+    }
+    let seg = segments(&dir).pop().unwrap();
+    let before = std::fs::read(&seg).unwrap();
+    let loaded = load(&tmp).unwrap();
+    assert_eq!(loaded.last_log_id, Some(log_id(1, 39)));
+    assert_eq!(loaded.entries, 40);
+    assert_eq!(loaded.membership.log_id(), &Some(log_id(1, 0)));
+    assert_eq!(loaded.store.value("/1/k39"), Some(b"value 39".to_vec()));
+    assert_eq!(std::fs::read(&seg).unwrap(), before, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_partial_record_at_the_end_is_a_write_in_progress() {
+    let tmp = TempDir::new().unwrap();
+    let dir = five_batches(&tmp).await;
+    let seg = segments(&dir).pop().unwrap();
+    let len = file_len(&seg);
+    // Half of a sixth record, as a running member may have it mid-write.
+    let mut buf = Vec::new();
+    super::wal::encode_record(&mut buf, 6, &ent(1, 6)).unwrap();
+    let mut f = OpenOptions::new().append(true).open(&seg).unwrap();
+    f.write_all(&buf[..buf.len() / 2]).unwrap();
+    let loaded = load(&tmp).unwrap();
+    assert_eq!(loaded.last_log_id, Some(log_id(1, 5)));
+    assert_eq!(file_len(&seg), len + (buf.len() / 2) as u64, "not cut");
+}
+
+#[tokio::test]
+async fn damage_inside_an_older_segment_is_an_error_naming_it() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    {
+        let mut log = LogStore::open_with_segment_size(&dir, 200).unwrap();
+        for i in 1..=8 {
+            log.blocking_append(vec![ent(1, i)]).await.unwrap();
+        }
+    }
+    let segs = segments(&dir);
+    assert!(segs.len() > 1);
+    flip(&segs[0], 20);
+    let err = load(&tmp).unwrap_err().to_string();
+    assert!(err.contains(&segs[0].display().to_string()), "{err}");
+}
+
+#[tokio::test]
+async fn reset_log_starts_an_empty_log_after_the_restored_snapshot() {
+    let tmp = TempDir::new().unwrap();
+    let dir = five_batches(&tmp).await;
+    datadir::reset_log(&dir, log_id(1, 5), Vote::new(1, 7)).unwrap();
+    assert!(segments(&dir).is_empty());
+    let mut log = LogStore::open(&dir).unwrap();
+    let st = log.get_log_state().await.unwrap();
+    assert_eq!(st.last_purged_log_id, Some(log_id(1, 5)));
+    assert_eq!(st.last_log_id, Some(log_id(1, 5)));
+    assert_eq!(log.read_vote().await.unwrap(), Some(Vote::new(1, 7)));
+    log.blocking_append(vec![ent(2, 6)]).await.unwrap();
+}
