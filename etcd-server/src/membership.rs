@@ -260,6 +260,8 @@ pub async fn removal_watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 pub struct RemoteCluster {
     pub cluster_id: u64,
     pub members: Vec<(u64, Vec<String>)>,
+    /// The members the answering member knows were removed.
+    pub removed: Vec<u64>,
 }
 
 /// Asks the members at `peer_urls` (one after the other, `https://` ones
@@ -290,6 +292,12 @@ pub async fn fetch_cluster(peer_urls: &[String], wait: Duration) -> Option<Remot
             .get("x-etcd-cluster-id")
             .and_then(|v| v.to_str().ok())
             .and_then(ids::parse_hex);
+        let removed: Vec<u64> = resp
+            .headers()
+            .get(crate::http::peer::REMOVED_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').filter_map(ids::parse_hex).collect())
+            .unwrap_or_default();
         let Ok(body) = resp.into_body().collect().await else {
             continue;
         };
@@ -308,6 +316,7 @@ pub async fn fetch_cluster(peer_urls: &[String], wait: Duration) -> Option<Remot
         return Some(RemoteCluster {
             cluster_id,
             members,
+            removed,
         });
     }
     None

@@ -101,9 +101,9 @@ async fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool),
         // yet, and every restart passes here.
         let wait = Duration::from_millis(500);
         if let Some(remote) = crate::membership::fetch_cluster(&other_peer_urls(opts), wait).await {
-            if remote.cluster_id == cluster_id
-                && !remote.members.iter().any(|(id, _)| *id == member_id)
-            {
+            // Only a removal record counts: a peer that is itself starting
+            // (or lags) may not list this member yet.
+            if remote.cluster_id == cluster_id && remote.removed.contains(&member_id) {
                 return Err(ServerError::Config(format!(
                     "member {} has been removed from cluster {}: remove its data dir ({}) and add it again with `etcdctl member add`",
                     ids::hex(member_id),

@@ -48,6 +48,8 @@ pub struct PeerState {
     mismatches: Arc<Mutex<HashSet<(String, String)>>>,
     /// Append requests received (`/v2/stats/self`).
     stats: PeerStats,
+    /// The member's store, for the removed members [`MEMBERS_PATH`] reports.
+    store: Option<Arc<std::sync::RwLock<crate::store::Store>>>,
 }
 
 impl std::fmt::Debug for PeerState {
@@ -76,7 +78,14 @@ impl PeerState {
             max_body: MAX_BODY,
             mismatches: Arc::default(),
             stats: PeerStats::new(),
+            store: None,
         }
+    }
+
+    /// The same, reporting the removed members recorded in `store`.
+    pub fn with_store(mut self, store: Arc<std::sync::RwLock<crate::store::Store>>) -> PeerState {
+        self.store = Some(store);
+        self
     }
 
     /// The append requests this member received (the sending side's
@@ -150,6 +159,10 @@ impl PeerState {
 
 /// Peer path: the members raft knows, for a member joining an existing cluster.
 pub const MEMBERS_PATH: &str = "/members";
+/// The header of [`MEMBERS_PATH`]'s answer that lists the members removed
+/// from the cluster (comma-separated hex ids): a member restarting on its old
+/// data dir refuses to start when it finds itself there.
+pub const REMOVED_HEADER: &str = "x-etcd-removed-members";
 
 /// One entry of [`MEMBERS_PATH`]'s answer.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -219,7 +232,16 @@ where
                 })
                 .collect();
             let body = serde_json::to_vec(&list).unwrap_or_default();
-            state.answer(200, "application/json", full(body))
+            let mut r = state.answer(200, "application/json", full(body));
+            if let Some(store) = &state.store {
+                let removed = store
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .child_names("/0/removed_members")
+                    .join(",");
+                super::set(&mut r, REMOVED_HEADER, removed);
+            }
+            r
         }
         _ => state.text(404, "404 page not found"),
     }
