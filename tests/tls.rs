@@ -2,13 +2,15 @@
 //! three-member cluster that requires client certificates on both listeners
 //! serves our etcdctl, etcd-client and the reference etcdctl; clients without
 //! the CA or without a certificate are refused; bad TLS files stop the server
-//! before it starts, with the reference's messages.
+//! before it starts, with the reference's messages; client certificates
+//! log in as the users they name (`cert_auth`).
 
 use crate::util::{free_port, reference_etcd, restart_all, workspace_bin, Server};
 use std::io::{Read, Write};
 use std::process::Command;
 use std::time::Duration;
 
+mod cert_auth;
 mod pki;
 
 use pki::Pki;

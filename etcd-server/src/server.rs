@@ -477,6 +477,12 @@ fn request_line_len<B>(req: &hyper::Request<B>) -> usize {
 /// the connections' own tasks.
 async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool>, client: bool) {
     let graceful = GracefulShutdown::new();
+    // Client listeners with `--client-cert-auth` log requests without
+    // credentials in as the users their certificates name.
+    let login = match &listener.tls {
+        Some(config) if client => crate::tls::cert_login(config),
+        _ => None,
+    };
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -490,29 +496,37 @@ async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool
             _ = stop.changed() => break,
         };
         let app = app.clone();
-        let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-            let app = app.clone();
-            async move {
-                if client && request_line_len(&req) > MAX_REQUEST_LINE {
-                    // The reference's listener only recognises HTTP/1 when the
-                    // request line fits in 4096 bytes; longer ones get the
-                    // connection closed without an answer (spec keys-api.md §11).
-                    return Err(RequestLineTooLong);
-                }
-                let resp = if client {
-                    http::route(app, req).await
-                } else {
-                    http::peer_route(&app.peer, req).await
-                };
-                Ok::<_, RequestLineTooLong>(resp)
-            }
-        });
+        let login = login.clone();
         // Watched from now on, so a stop waits for (or cuts) the handshake.
         let watcher = graceful.watcher();
         tokio::spawn(async move {
             let Some(stream) = accepted.handshake().await else {
                 return;
             };
+            // The names of this connection's certificate chain, leaf first.
+            let names: Option<Arc<[String]>> = login
+                .zip(stream.peer_certificates())
+                .map(|(login, certs)| login.names(certs))
+                .filter(|names| !names.is_empty())
+                .map(Arc::from);
+            let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let app = app.clone();
+                crate::tls::with_client_names(names.clone(), async move {
+                    if client && request_line_len(&req) > MAX_REQUEST_LINE {
+                        // The reference's listener only recognises HTTP/1 when
+                        // the request line fits in 4096 bytes; longer ones get
+                        // the connection closed without an answer (spec
+                        // keys-api.md §11).
+                        return Err(RequestLineTooLong);
+                    }
+                    let resp = if client {
+                        http::route(app, req).await
+                    } else {
+                        http::peer_route(&app.peer, req).await
+                    };
+                    Ok::<_, RequestLineTooLong>(resp)
+                })
+            });
             let conn = http1::Builder::new()
                 .title_case_headers(true)
                 .serve_connection(TokioIo::new(stream), service);

@@ -14,6 +14,8 @@
 //!   hands over a connection once its handshake is done.
 //! - [`KeyPairFiles`]: the certificate and key, read again when their files
 //!   change, so that certificates can be rotated without a restart.
+//! - [`CertLogin`]: with `--client-cert-auth`, the users named by client
+//!   certificates (see [`identity`]).
 //! - [`Outbound`] and [`connector`]: this member's own connections to other
 //!   members' peer URLs (trusting `--peer-trusted-ca-file`, presenting the
 //!   peer certificate) and to the leader's client URL (trusting
@@ -25,6 +27,7 @@
 //! refused at start (the reference would check client certificates against
 //! the system's roots, so no certificate from a private CA would pass).
 
+pub mod identity;
 mod pem;
 mod reload;
 mod stream;
@@ -32,6 +35,7 @@ mod stream;
 use crate::config::Url;
 use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::CertificateDer;
 use rustls::server::WebPkiClientVerifier;
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
@@ -39,6 +43,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use tracing::{info, warn};
 
+pub use identity::{cert_login, client_names, with_client_names, CertLogin};
 pub use reload::KeyPairFiles;
 pub use stream::{Listener, Stream, HANDSHAKE_TIMEOUT};
 
@@ -128,17 +133,26 @@ pub fn certified_key(info: &TlsInfo) -> Result<CertifiedKey, String> {
     etcd_client::gotls::key_pair(&cert_pem, &key_pem, Some(&*provider()))
 }
 
-/// The trusted CA certificates in `path` (the `flag` that named it is
-/// quoted when the file holds none).
-fn roots(path: &str, flag: &str) -> Result<Arc<RootCertStore>, String> {
-    let text = pem::read(path)?;
+/// The certificates of the trusted CA file `path` (the `flag` that named
+/// it is quoted when the file holds none).
+fn ca_certificates(path: &str, flag: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    pem::ca_certificates(&pem::read(path)?, path, flag)
+}
+
+/// `cas`, read from `path`, as trusted roots.
+fn root_store(path: &str, cas: &[CertificateDer<'static>]) -> Result<Arc<RootCertStore>, String> {
     let mut store = RootCertStore::empty();
-    for der in pem::ca_certificates(&text, path, flag)? {
+    for der in cas {
         store
-            .add(der)
+            .add(der.clone())
             .map_err(|e| format!("x509: malformed certificate in {path}: {e}"))?;
     }
     Ok(Arc::new(store))
+}
+
+/// The trusted CA certificates in `path` as roots.
+fn roots(path: &str, flag: &str) -> Result<Arc<RootCertStore>, String> {
+    root_store(path, &ca_certificates(path, flag)?)
 }
 
 /// The Mozilla roots (the trust of a side without a CA file).
@@ -153,7 +167,9 @@ fn default_roots() -> Arc<RootCertStore> {
         .clone()
 }
 
-/// The accepting side of `side`'s `https://` listeners.
+/// The accepting side of `side`'s `https://` listeners. With
+/// `--client-cert-auth` on the client side, its connections log in by
+/// certificate ([`cert_login`] finds the [`CertLogin`] registered for it).
 ///
 /// # Errors
 ///
@@ -164,6 +180,7 @@ pub fn server_config(info: &TlsInfo, side: Side) -> Result<Arc<ServerConfig>, St
     let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("tls: {e}"))?;
+    let mut login = None;
     let builder = if !info.requires_client_cert() {
         builder.with_no_client_auth()
     } else if info.trusted_ca_file.is_empty() {
@@ -173,7 +190,11 @@ pub fn server_config(info: &TlsInfo, side: Side) -> Result<Arc<ServerConfig>, St
             side.flag("trusted-ca-file")
         ));
     } else {
-        let roots = roots(&info.trusted_ca_file, &side.flag("trusted-ca-file"))?;
+        let cas = ca_certificates(&info.trusted_ca_file, &side.flag("trusted-ca-file"))?;
+        let roots = root_store(&info.trusted_ca_file, &cas)?;
+        if side == Side::Client && info.client_cert_auth {
+            login = Some(CertLogin::new(&cas));
+        }
         let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider())
             .build()
             .map_err(|e| format!("tls: {e}"))?;
@@ -181,7 +202,11 @@ pub fn server_config(info: &TlsInfo, side: Side) -> Result<Arc<ServerConfig>, St
     };
     let mut config = builder.with_cert_resolver(Arc::new(key));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    let config = Arc::new(config);
+    if let Some(login) = login {
+        identity::register(&config, login);
+    }
+    Ok(config)
 }
 
 /// The connecting side: trusts `info`'s CA file (the Mozilla roots without

@@ -1,6 +1,7 @@
 //! The accepting side: a bound listener that may speak TLS, and the
 //! connection it hands over (plain, or TLS once the handshake is done).
 
+use rustls::pki_types::CertificateDer;
 use rustls::ServerConfig;
 use std::io;
 use std::net::SocketAddr;
@@ -94,6 +95,17 @@ pub enum Stream {
     Plain(TcpStream),
     /// From an `https://` listener, after the handshake.
     Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    /// The certificates the client sent (leaf first) on a TLS connection
+    /// that asked for them.
+    pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
+        match self {
+            Stream::Plain(_) => None,
+            Stream::Tls(s) => s.get_ref().1.peer_certificates(),
+        }
+    }
 }
 
 impl AsyncRead for Stream {

@@ -160,6 +160,24 @@ fn tls_server_config_checks_the_trusted_ca() {
 }
 
 #[test]
+fn tls_only_client_cert_auth_on_client_listeners_logs_in_by_certificate() {
+    let pki = Pki::new();
+    let (cert, key) = pki.leaf("server");
+    let ca = pki.path("ca.pem");
+    let login = |auth: bool, side| {
+        let config = server_config(&pki.info(&cert, &key, &ca, auth), side).unwrap();
+        cert_login(&config).map(|login| login.names(&[CertificateDer::from(der(&cert))]))
+    };
+    assert_eq!(
+        login(true, Side::Client),
+        Some(vec!["server".to_owned(), "test ca".to_owned()])
+    );
+    // A trusted CA file alone requires certificates but names nobody.
+    assert_eq!(login(false, Side::Client), None);
+    assert_eq!(login(true, Side::Peer), None);
+}
+
+#[test]
 fn tls_setup_needs_a_key_pair_for_https_listeners() {
     let pki = Pki::new();
     let (cert, key) = pki.leaf("server");
