@@ -70,6 +70,12 @@ pub enum BackupError {
     NotEmpty { dir: String, got: String },
     #[error("{0}")]
     Io(#[from] io::Error),
+    /// The directory holds no state this server wrote (another program's
+    /// data dir, for instance the reference etcd's).
+    #[error(
+        "{0}: no etcd-server data (no snapshot in member/snap, no raft log entries in the wal dir)"
+    )]
+    NoData(String),
     /// What a running member sent is not a valid snapshot.
     #[error("the snapshot received from {source_name} is damaged: {why}")]
     Damaged { source_name: String, why: String },
@@ -129,6 +135,9 @@ impl Backup {
             return Err(BackupError::Missing(shown));
         }
         let loaded = datadir::load(&snap_dir, &wal_dir, progress)?;
+        if loaded.last_log_id.is_none() {
+            return Err(BackupError::NoData(data_dir.display().to_string()));
+        }
         let mut backup = Backup::from_state(
             loaded.last_log_id,
             loaded.store,

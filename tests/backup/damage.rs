@@ -181,6 +181,31 @@ fn missing_and_occupied_directories_give_the_references_messages() {
             assert_eq!(untimed(&text(&theirs.stderr)), *want, "reference {full:?}");
         }
     }
+    // The reference's data dir (bolt db, its own WAL) is not ours: refused,
+    // never an empty backup.
+    let foreign = cwd.join("theirs");
+    std::fs::create_dir_all(foreign.join("member/snap")).unwrap();
+    std::fs::create_dir_all(foreign.join("member/wal")).unwrap();
+    std::fs::write(foreign.join("member/snap/db"), [0u8; 64]).unwrap();
+    std::fs::write(
+        foreign.join("member/wal/0000000000000000-0000000000000000.wal"),
+        [0u8; 64],
+    )
+    .unwrap();
+    let out = etcdctl(&[
+        "backup",
+        "--data-dir",
+        foreign.to_str().unwrap(),
+        "--backup-dir",
+        cwd.join("t.bak").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no etcd-server data"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!cwd.join("t.bak").exists());
     // A backup dir that already holds a backup is refused, untouched.
     let out = etcdctl(&[
         "backup",
