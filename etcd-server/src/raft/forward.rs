@@ -227,8 +227,19 @@ impl Forwarder {
                             return Ok(());
                         }
                         Ok(ReadIndexReply::Failed(e)) => return Err(e),
-                        Ok(ReadIndexReply::NotLeader) | Err(PeerError::Unreachable { .. }) => {}
-                        Err(PeerError::Timeout { .. }) => return Err(TIMED_OUT.into()),
+                        Ok(ReadIndexReply::NotLeader) => {}
+                        // Asking for the read index changes nothing, so a
+                        // connection lost on the way (a leader that died
+                        // or restarts meanwhile) is retried until the
+                        // deadline like an unreachable one: at start-up the
+                        // deadline is far away and the member must not give
+                        // up because a peer restarted under it.
+                        Err(
+                            PeerError::Unreachable { .. }
+                            | PeerError::Network { .. }
+                            | PeerError::Status { .. }
+                            | PeerError::Timeout { .. },
+                        ) => {}
                         Err(e) => return Err(e.to_string()),
                     }
                 }

@@ -1,0 +1,150 @@
+//! The fault-injection suite: clusters of our `etcd-server` on loopback
+//! behind a fault proxy, clients recording every operation, watchers on
+//! every member, and faults (kill -9, SIGSTOP, partitions, delay, member
+//! replacement, disk faults); then a linearizability checker over the
+//! history and the other invariants (README: "Fault-injection suite").
+//!
+//! `cargo test -p etcd-tests --test faults` runs the unit tests, the disk
+//! fault tests and a short smoke run; the long run is
+//! `FAULTS_DURATION=30m cargo test --release -p etcd-tests --test faults -- --ignored --nocapture long_run`.
+
+mod checker;
+#[cfg(test)]
+mod checker_tests;
+mod checks;
+#[cfg(test)]
+mod checks_tests;
+mod client;
+mod disk;
+mod history;
+mod members;
+mod model;
+mod nemesis;
+mod proxy;
+mod report;
+mod run;
+#[cfg(test)]
+mod selftest;
+/// The black-box helpers of `tests/util.rs` (and `tests/util/`).
+#[path = ".."]
+mod shared {
+    #[allow(dead_code, unused_imports)]
+    pub mod util;
+}
+use shared::util;
+mod watchcheck;
+mod workload;
+
+use nemesis::Fault;
+use report::Figures;
+use run::RunConfig;
+use std::time::{Duration, Instant};
+
+/// A short run for the default test command: a 3-member cluster, about 40 s
+/// of clients with a leader kill -9, a partition, an isolated leader, a
+/// pause, a random kill -9 and peer delay (in this order, then again), then
+/// every check.
+#[test]
+fn smoke() {
+    let cfg = RunConfig {
+        members: 3,
+        duration: Duration::from_secs(40),
+        faults: [
+            Fault::KillLeader,
+            Fault::Partition,
+            Fault::IsolateLeader,
+            Fault::Pause,
+            Fault::KillRandom,
+            Fault::Delay,
+        ]
+        .repeat(2),
+        clients: 8,
+        watchers: 3,
+        counter_target: 10,
+        finish_counter: false,
+        snapshot_count: 200,
+        hold: (2000, 3000),
+    };
+    let fig = run::run(&cfg);
+    finish(&fig);
+}
+
+/// The long run: runs of 150 s alternating 3 and 5 members, random faults,
+/// until `FAULTS_DURATION` (e.g. `30m`, `90s`, `1h`; default 30m) is spent.
+#[test]
+#[ignore = "long: FAULTS_DURATION=30m cargo test --release -p etcd-tests --test faults -- --ignored --nocapture long_run"]
+fn long_run() {
+    let total = std::env::var("FAULTS_DURATION")
+        .ok()
+        .map(|s| {
+            parse_duration(&s)
+                .unwrap_or_else(|| panic!("FAULTS_DURATION={s}: want e.g. 30m, 90s, 1h"))
+        })
+        .unwrap_or(Duration::from_secs(30 * 60));
+    let start = Instant::now();
+    let mut all = Figures::default();
+    let mut k = 0;
+    while start.elapsed() < total {
+        let left = total.saturating_sub(start.elapsed());
+        // Every kind of fault once, in random order, then random ones.
+        let mut faults = Fault::ALL.to_vec();
+        fastrand::shuffle(&mut faults);
+        let cfg = RunConfig {
+            members: if k % 2 == 0 { 3 } else { 5 },
+            duration: left.clamp(Duration::from_secs(60), Duration::from_secs(150)),
+            faults,
+            clients: 10,
+            watchers: 4,
+            // The first run: 10 clients × 1,000 acknowledged increments.
+            counter_target: if k == 0 { 1000 } else { 100 },
+            finish_counter: k == 0,
+            snapshot_count: 500,
+            hold: (3000, 6000),
+        };
+        k += 1;
+        eprintln!(
+            "=== run {k}: {} members, {:?} ===",
+            cfg.members, cfg.duration
+        );
+        let fig = run::run(&cfg);
+        eprintln!("{}", fig.render());
+        all.merge(fig);
+    }
+    eprintln!("=== all runs ===");
+    finish(&all);
+}
+
+/// Prints the figures and fails on any violation.
+fn finish(fig: &Figures) {
+    let text = fig.render();
+    eprintln!("{text}");
+    assert_eq!(fig.violations(), 0, "violations found:\n{text}");
+    assert!(
+        fig.ops > 0 && fig.keys_checked > 0,
+        "nothing was checked:\n{text}"
+    );
+    assert!(fig.watch_events > 0, "no watch event was checked:\n{text}");
+}
+
+/// `30m`, `90s`, `1h`, or plain seconds.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+#[test]
+fn durations_parse() {
+    assert_eq!(parse_duration("30m"), Some(Duration::from_secs(1800)));
+    assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+    assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+    assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
+    assert_eq!(parse_duration("5d"), None);
+}
