@@ -229,18 +229,28 @@ pub async fn promoter(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 }
 
 /// Ends the process once this member is no longer in the cluster's membership
-/// (after having been in it): a removed member stops serving.
+/// (after having been in it): a removed member stops serving. Also ends it,
+/// with status 1, when raft stops on a fatal error (see [`exit_fatal`]).
 pub async fn removal_watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let mut metrics = app.raft.metrics();
     let mut seen = false;
     loop {
-        let present = {
+        let (present, fatal) = {
             let m = metrics.borrow();
-            m.membership_config
+            let present = m
+                .membership_config
                 .membership()
                 .get_node(&app.member_id)
-                .is_some()
+                .is_some();
+            (
+                present,
+                m.running_state.as_ref().err().map(|e| e.to_string()),
+            )
         };
+        if let Some(reason) = fatal {
+            exit_fatal(&reason);
+            return;
+        }
         if present {
             seen = true;
         } else if seen {
@@ -248,10 +258,27 @@ pub async fn removal_watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             return;
         }
         tokio::select! {
-            changed = metrics.changed() => if changed.is_err() { return },
+            changed = metrics.changed() => if changed.is_err() {
+                if !*stop.borrow() {
+                    exit_fatal("the raft core stopped");
+                }
+                return;
+            },
             _ = stop.changed() => return,
         }
     }
+}
+
+/// Stops the process when raft cannot go on (a log write or fsync failed,
+/// the disk is full): serving reads from a member that can no longer
+/// replicate or persist would only hide the failure. Exit status 1, like any
+/// fatal start-up error; the data dir holds everything acknowledged.
+fn exit_fatal(reason: &str) {
+    error!(target: "etcdserver", "raft stopped: {reason}; the member exits (everything acknowledged is on disk)");
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        std::process::exit(1);
+    });
 }
 
 /// What a member of an existing cluster says about it: the cluster id and

@@ -184,6 +184,18 @@ impl WatchHub {
         })
     }
 
+    /// Ends every registered watcher (its stream or long poll ends without
+    /// an event). Called when an installed snapshot replaced the store: the
+    /// events it skipped were never offered to the watchers, so their
+    /// clients must ask again, and are then answered from the new store's
+    /// history (or told with 401 that it was cleared). Call with the store
+    /// locked for writing, so no watch registers in between.
+    pub fn end_all(&self) {
+        let mut inner = lock(&self.inner);
+        inner.by_key.clear();
+        inner.count = 0;
+    }
+
     /// A [`Sink`] to pass to [`Store::apply`]: it holds the hub's lock until
     /// dropped.
     pub fn sink(&self) -> HubSink<'_> {

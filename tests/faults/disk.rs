@@ -30,6 +30,7 @@ fn put(s: &Server, key: &str, value: &str) -> u16 {
 
 #[test]
 fn a_flipped_byte_in_a_snapshot_stops_the_start_naming_the_file() {
+    let _serial = crate::one_cluster_at_a_time();
     let mut s = Server::start_with(workspace_bin("etcd-server"), &["--snapshot-count", "50"]);
     for i in 0..120 {
         assert_eq!(put(&s, &format!("/snap/k{i}"), &format!("v{i}")), 201);
@@ -94,6 +95,7 @@ impl Drop for Mount {
 
 #[test]
 fn a_full_disk_never_gets_a_write_acknowledged_that_was_not_persisted() {
+    let _serial = crate::one_cluster_at_a_time();
     let mut s = Server::unstarted("n1");
     let mount = match Mount::tmpfs(s.data.path(), "4m") {
         Ok(m) => m,

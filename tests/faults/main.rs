@@ -40,12 +40,20 @@ use report::Figures;
 use run::RunConfig;
 use std::time::{Duration, Instant};
 
+/// The tests that start clusters run one at a time: on a 2-core machine two
+/// of them at once starve each other's watchers and clients.
+pub(crate) fn one_cluster_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A short run for the default test command: a 3-member cluster, about 40 s
 /// of clients with a leader kill -9, a partition, an isolated leader, a
 /// pause, a random kill -9 and peer delay (in this order, then again), then
 /// every check.
 #[test]
 fn smoke() {
+    let _serial = one_cluster_at_a_time();
     let cfg = RunConfig {
         members: 3,
         duration: Duration::from_secs(40),

@@ -3,7 +3,7 @@
 
 use crate::client::{self, Answer};
 use crate::proxy::{self, Faults};
-use crate::util::{free_port, workspace_bin, Server};
+use crate::util::{workspace_bin, Server};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
@@ -69,23 +69,28 @@ impl Cluster {
         let binary = workspace_bin("etcd-server");
         let faults = Faults::default();
         let token = format!("faults-{}", fastrand::u32(..));
+        // The proxies' ports are bound here, not picked and bound later, so
+        // no other test can take one in between.
+        let mut listeners = Vec::new();
         let mut members: Vec<Member> = (0..n)
             .map(|i| {
                 let mut server = Server::unstarted(&format!("m{i}"));
                 server.binary = binary.clone();
+                let listener = rt
+                    .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
+                    .expect("bind a proxy port");
+                let proxy_port = listener.local_addr().expect("proxy address").port();
+                listeners.push(listener);
                 Member {
                     server,
-                    proxy_port: free_port(),
+                    proxy_port,
                     id: String::new(),
                     ready_before: 0,
                     paused: false,
                 }
             })
             .collect();
-        for (i, m) in members.iter().enumerate() {
-            let listener = rt
-                .block_on(tokio::net::TcpListener::bind(("127.0.0.1", m.proxy_port)))
-                .expect("bind proxy port");
+        for ((i, m), listener) in members.iter().enumerate().zip(listeners) {
             let target = format!("127.0.0.1:{}", m.server.peer_port).parse().unwrap();
             rt.spawn(proxy::serve(listener, target, i, faults.clone()));
         }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn stale_local_reads_from_a_cut_off_member_are_rejected() {
+    let _serial = crate::one_cluster_at_a_time();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

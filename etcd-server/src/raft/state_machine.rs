@@ -375,6 +375,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let mut current = self.store.write().unwrap_or_else(|p| p.into_inner());
         let mut applied = lock(&self.applied);
         *current = store;
+        // The watchers never saw the events the snapshot jumped over.
+        self.hub.end_all();
         applied.last_applied = meta.last_log_id;
         applied.membership = meta.last_membership.clone();
         tracing::info!(snapshot = %meta, "installed a snapshot");

@@ -305,3 +305,20 @@ async fn next_waits_for_the_event() {
     f.apply(set("/1/a", "x")).unwrap();
     assert_eq!(waiter.await.unwrap(), Some(1));
 }
+
+#[tokio::test]
+async fn end_all_ends_every_waiting_watcher() {
+    let mut f = Fixture::new();
+    let mut a = f.watch("/1/a", false, false, 0);
+    let mut b = f.watch("/1", true, true, 0);
+    assert_eq!(f.hub.count(), 2);
+    f.hub.end_all();
+    assert_eq!(f.hub.count(), 0);
+    assert!(a.next().await.is_none());
+    assert!(b.next().await.is_none());
+    // New watches still work afterwards.
+    let mut c = f.watch("/1/a", false, false, 0);
+    f.apply(set("/1/a", "x")).unwrap();
+    assert_eq!(c.next().await.map(|e| e.index()), Some(1));
+    drop((a, b));
+}
