@@ -231,12 +231,13 @@ fn layout_is_a_backup(backup: &Path, index: u64) {
 fn disaster_recovery_from_one_members_data_dir_then_member_add() {
     let mut members = crate::util::start_cluster(3);
     write_variety(&members[0]);
-    let (before, index) = key_space(&members[1]);
-    // The surviving disk must have seen every write (followers apply a
-    // moment later).
-    wait_until(Duration::from_secs(10), || {
-        key_space(&members[2]).1 == index
+    // The surviving disk must have seen every write: wait until the three
+    // members agree (followers apply a moment later).
+    wait_until(Duration::from_secs(20), || {
+        let first = key_space(&members[0]).1;
+        members[1..].iter().all(|m| key_space(m).1 == first)
     });
+    let (before, index) = key_space(&members[2]);
     let member_id = |s: &Server| {
         let v: Value =
             serde_json::from_slice(&raw(&s.addr(), "GET", "/v2/stats/self", &[], b"").body)
