@@ -46,6 +46,19 @@ fn assert_quiet_success(out: &Output, what: &str) {
     assert_eq!(text(&out.stderr), "", "{what}: stderr");
 }
 
+/// `etcdctl backup --data-dir data_dir --backup-dir target`, which must
+/// succeed silently.
+fn back_up(data_dir: &Path, target: &Path) {
+    let out = etcdctl(&[
+        "backup",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--backup-dir",
+        target.to_str().unwrap(),
+    ]);
+    assert_quiet_success(&out, "backup");
+}
+
 /// A member started on `data_dir` (a backup, or another member's data dir)
 /// with `--force-new-cluster`.
 fn restore(data_dir: &Path) -> Server {
@@ -159,14 +172,7 @@ fn backup_of_a_stopped_member_restores_every_node_with_its_indexes() {
 
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup");
-    let out = etcdctl(&[
-        "backup",
-        "--data-dir",
-        src.data_dir().to_str().unwrap(),
-        "--backup-dir",
-        backup.to_str().unwrap(),
-    ]);
-    assert_quiet_success(&out, "backup");
+    back_up(&src.data_dir(), &backup);
     layout_is_a_backup(&backup, index);
 
     let mut restored = restore(&backup);

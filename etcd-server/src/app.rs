@@ -105,6 +105,20 @@ impl App {
         self.store.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The quorum-read barrier within the request timeout: returns once this
+    /// member's store holds everything the cluster committed before the
+    /// call. Errors are the keys API's: error 300 with the reason, or
+    /// `etcdserver: request timed out`.
+    pub async fn quorum_barrier(&self) -> Result<(), crate::error::Error> {
+        let raft_error =
+            |cause: &str| crate::error::Error::new(etcd_client::ErrorCode::RAFT_INTERNAL, cause, 0);
+        match tokio::time::timeout(self.request_timeout, self.forwarder.read_barrier()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(raft_error(&e)),
+            Err(_) => Err(raft_error(crate::raft::forward::TIMED_OUT)),
+        }
+    }
+
     /// `(X-Raft-Index, X-Raft-Term)`: the last applied raft index and the
     /// current term.
     pub fn raft_position(&self) -> (u64, u64) {

@@ -28,8 +28,6 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST: &str = "backup.json";
 /// The manifest's `format` value.
 pub const FORMAT: &str = "etcd-server-backup/1";
-/// Where a member's records live in the store; a backup drops them.
-const MEMBERS: &str = "/0/members";
 
 /// What `backup.json` records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,10 +86,6 @@ pub struct Backup {
     store: Vec<u8>,
     etcd_index: u64,
     source: String,
-    /// Log entries applied after the source's snapshot (for reports).
-    pub entries: u64,
-    /// Bytes read from the source.
-    pub bytes_read: u64,
 }
 
 /// Go's `filepath.Join` for display: no `./` prefix, no doubled separators.
@@ -138,14 +132,11 @@ impl Backup {
         if loaded.last_log_id.is_none() {
             return Err(BackupError::NoData(data_dir.display().to_string()));
         }
-        let mut backup = Backup::from_state(
+        Ok(Backup::from_state(
             loaded.last_log_id,
             loaded.store,
             data_dir.display().to_string(),
-        );
-        backup.entries = loaded.entries;
-        backup.bytes_read = loaded.bytes;
-        Ok(backup)
+        ))
     }
 
     /// A backup from the snapshot bytes a running member's `/backup` sent
@@ -157,9 +148,11 @@ impl Backup {
         };
         let (meta, data) = datadir::decode_snapshot(bytes).map_err(damaged)?;
         let store = Store::restore(data).map_err(|e| damaged(e.to_string()))?;
-        let mut backup = Backup::from_state(meta.last_log_id, store, source.to_owned());
-        backup.bytes_read = bytes.len() as u64;
-        Ok(backup)
+        Ok(Backup::from_state(
+            meta.last_log_id,
+            store,
+            source.to_owned(),
+        ))
     }
 
     fn from_state(
@@ -167,7 +160,7 @@ impl Backup {
         mut store: Store,
         source: String,
     ) -> Backup {
-        store.forget(MEMBERS);
+        crate::cluster::forget_members(&mut store);
         let meta = SnapshotMeta {
             last_log_id,
             last_membership: StoredMembership::default(),
@@ -178,8 +171,6 @@ impl Backup {
             etcd_index: store.index(),
             store: store.save(),
             source,
-            entries: 0,
-            bytes_read: 0,
         }
     }
 
@@ -220,22 +211,16 @@ impl Backup {
         };
         let manifest = serde_json::to_vec_pretty(&manifest).expect("serialisable");
         let target = Target::prepare(backup_dir)?;
+        let member = &target.member;
         let staged = (|| -> io::Result<()> {
-            let member = target.stage.join("member");
-            let member = if target.stage_is_member {
-                target.stage.clone()
-            } else {
-                make_dir(&member)?;
-                member
-            };
             make_dir(&member.join("snap"))?;
             write_file(&member.join("snap"), &name, &snapshot, 0o644)?;
             if backup_wal_dir.is_none() {
                 make_dir(&member.join("wal"))?;
             }
-            write_file(&member, MANIFEST, &manifest, 0o644)?;
-            sync(&member)?;
-            if !target.stage_is_member {
+            write_file(member, MANIFEST, &manifest, 0o644)?;
+            sync(member)?;
+            if *member != target.stage {
                 sync(&target.stage)?;
             }
             Ok(())
@@ -266,11 +251,13 @@ impl Backup {
 
 /// Where a backup is staged and what the stage is renamed to.
 struct Target {
+    /// The temporary directory, renamed to `dest` once complete.
     stage: PathBuf,
     dest: PathBuf,
-    /// The stage becomes `<backup-dir>/member` (the backup dir already
-    /// holds other files), not the backup dir itself.
-    stage_is_member: bool,
+    /// The backup's `member` directory inside the stage: the stage itself
+    /// when it becomes `<backup-dir>/member` (the backup dir already holds
+    /// other files), `<stage>/member` when it becomes the backup dir.
+    member: PathBuf,
 }
 
 impl Target {
@@ -292,13 +279,9 @@ impl Target {
                 let snap = backup_dir.join("member").join("snap");
                 let got = names(&snap);
                 if !got.is_empty() {
-                    let quoted: Vec<String> = got
-                        .iter()
-                        .map(|n| etcd_client::gofmt::go_quote(n))
-                        .collect();
                     return Err(BackupError::NotEmpty {
                         dir: shown("member/snap"),
-                        got: format!("[{}]", quoted.join(" ")),
+                        got: go_list(&got),
                     });
                 }
                 let member = backup_dir.join("member");
@@ -307,15 +290,15 @@ impl Target {
                     // the reference leaves) may be replaced.
                     remove_empty_tree(&member).map_err(|_| BackupError::NotEmpty {
                         dir: shown("member"),
-                        got: format!("{:?}", names(&member)),
+                        got: go_list(&names(&member)),
                     })?;
                 }
                 let stage = backup_dir.join(format!(".member.{tag}"));
                 make_dir(&stage)?;
                 Ok(Target {
+                    member: stage.clone(),
                     stage,
                     dest: member,
-                    stage_is_member: true,
                 })
             }
             _ => {
@@ -330,14 +313,25 @@ impl Target {
                 let stage = parent.join(format!(".{base}.{tag}"));
                 let _ = fs::remove_dir_all(&stage);
                 make_dir(&stage)?;
+                let member = stage.join("member");
+                make_dir(&member)?;
                 Ok(Target {
+                    member,
                     stage,
                     dest: backup_dir.to_path_buf(),
-                    stage_is_member: false,
                 })
             }
         }
     }
+}
+
+/// Names as Go prints a `[]string` with `%q`: `["a" "b"]`.
+fn go_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names
+        .iter()
+        .map(|n| etcd_client::gofmt::go_quote(n))
+        .collect();
+    format!("[{}]", quoted.join(" "))
 }
 
 /// The sorted names in `dir` (none when it is missing).

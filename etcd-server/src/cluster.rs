@@ -102,6 +102,15 @@ pub fn update_member(id: u64, peer_urls: &[String]) -> Command {
     }
 }
 
+/// Takes every member record out of `store` without a change (no index, no
+/// event): for copies of the state that leave their cluster (backups,
+/// `--force-new-cluster`). Returns the ids whose records went.
+pub fn forget_members(store: &mut Store) -> Vec<String> {
+    let ids = store.child_names(MEMBERS);
+    store.forget(MEMBERS);
+    ids
+}
+
 /// Whether `id` was removed from the cluster.
 pub fn was_removed(store: &Store, id: u64) -> bool {
     store.exists(&format!("{REMOVED}/{}", ids::hex(id)))

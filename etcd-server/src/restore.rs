@@ -14,12 +14,12 @@
 //! by starting with `--force-new-cluster` again.
 
 use crate::backup;
+use crate::cluster;
 use crate::ids;
 use crate::raft::datadir;
-use crate::raft::durable_file::write_durably;
 use crate::raft::typ::{SnapshotMeta, StoredMembership, Vote};
 use crate::raft::Member;
-use crate::server::{Identity, ServerError, IDENTITY_FILE};
+use crate::server::{load_identity, save_identity, ServerError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use tracing::{info, warn};
@@ -55,7 +55,7 @@ pub fn force_new_cluster(target: &Target<'_>) -> Result<Option<(u64, u64)>, Serv
         }
         return Ok(None);
     };
-    let old = read_identity(target.member_dir);
+    let old = load_identity(target.member_dir)?;
     let now = crate::app::now_nanos();
     let member_id = match old {
         Some((member_id, _)) => member_id,
@@ -65,20 +65,11 @@ pub fn force_new_cluster(target: &Target<'_>) -> Result<Option<(u64, u64)>, Serv
             Some(now / 1_000_000_000),
         ),
     };
-    // A new cluster id, never the old one: members of the old cluster must not
-    // mistake this one for theirs.
-    let mut attempt = 0u32;
-    let cluster_id = loop {
-        let salt = [ids::hex(member_id), now.to_string(), attempt.to_string()];
-        let id = ids::cluster_id(&[member_id, ids::member_id(&salt, target.token, None)]);
-        if old.map_or(true, |(_, c)| c != id) {
-            break id;
-        }
-        attempt += 1;
-    };
+    // A new cluster id (salted with the time of the restore): members of the
+    // old cluster must not mistake this one for theirs.
+    let cluster_id = ids::cluster_id(&[member_id, now as u64]);
     info!(target: "etcdserver", "forcing restart of member {} in cluster {} at commit index {}", ids::hex(member_id), ids::hex(cluster_id), last.index);
-    let dropped: Vec<String> = loaded.store.child_names("/0/members");
-    loaded.store.forget("/0/members");
+    let dropped = cluster::forget_members(&mut loaded.store);
     if !dropped.is_empty() {
         warn!(target: "etcdserver", "dropped the records of the old members {}", dropped.join(", "));
     }
@@ -93,15 +84,7 @@ pub fn force_new_cluster(target: &Target<'_>) -> Result<Option<(u64, u64)>, Serv
     };
     let bytes = datadir::encode_snapshot(&meta, &loaded.store.save())?;
     datadir::install_snapshot(target.snap_dir, &meta, &bytes)?;
-    let record = Identity {
-        member_id: ids::hex(member_id),
-        cluster_id: ids::hex(cluster_id),
-    };
-    write_durably(
-        target.member_dir,
-        IDENTITY_FILE,
-        &serde_json::to_vec(&record).expect("serialisable"),
-    )?;
+    save_identity(target.member_dir, member_id, cluster_id)?;
     datadir::reset_log(
         target.wal_dir,
         last,
@@ -111,14 +94,4 @@ pub fn force_new_cluster(target: &Target<'_>) -> Result<Option<(u64, u64)>, Serv
         std::fs::remove_file(target.member_dir.join(backup::MANIFEST))?;
     }
     Ok(Some((member_id, cluster_id)))
-}
-
-/// The ids in the member dir's identity file, if it has a readable one.
-fn read_identity(member_dir: &Path) -> Option<(u64, u64)> {
-    let bytes = std::fs::read(member_dir.join(IDENTITY_FILE)).ok()?;
-    let id: Identity = serde_json::from_slice(&bytes).ok()?;
-    Some((
-        ids::parse_hex(&id.member_id)?,
-        ids::parse_hex(&id.cluster_id)?,
-    ))
 }

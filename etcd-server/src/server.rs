@@ -66,13 +66,49 @@ pub enum ServerError {
 /// This member's identity, kept in the data dir from its first start on (the
 /// flags that computed it are ignored at later starts, like the reference).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Identity {
-    pub(crate) member_id: String,
-    pub(crate) cluster_id: String,
+struct Identity {
+    member_id: String,
+    cluster_id: String,
 }
 
 /// The file (in the member dir) holding this member's ids.
 pub const IDENTITY_FILE: &str = "identity.json";
+
+/// `(member id, cluster id)` from the member dir's identity file; `None`
+/// when there is none, an error naming the file when it is unreadable.
+pub(crate) fn load_identity(member_dir: &Path) -> Result<Option<(u64, u64)>, ServerError> {
+    let path = member_dir.join(IDENTITY_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let id: Identity = serde_json::from_slice(&bytes)
+        .map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))?;
+    let parse = |s: &str| {
+        ids::parse_hex(s)
+            .ok_or_else(|| ServerError::Config(format!("{}: bad id {s}", path.display())))
+    };
+    Ok(Some((parse(&id.member_id)?, parse(&id.cluster_id)?)))
+}
+
+/// Durably records the member's ids in its member dir.
+pub(crate) fn save_identity(
+    member_dir: &Path,
+    member_id: u64,
+    cluster_id: u64,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(member_dir)?;
+    let record = Identity {
+        member_id: ids::hex(member_id),
+        cluster_id: ids::hex(cluster_id),
+    };
+    write_durably(
+        member_dir,
+        IDENTITY_FILE,
+        &serde_json::to_vec(&record).expect("serialisable"),
+    )
+}
 
 /// The other members' peer URLs from `--initial-cluster`.
 fn other_peer_urls(opts: &Options) -> Vec<String> {
@@ -86,16 +122,7 @@ fn other_peer_urls(opts: &Options) -> Vec<String> {
 
 /// Reads or creates the member and cluster ids.
 async fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool), ServerError> {
-    let path = member_dir.join(IDENTITY_FILE);
-    if path.exists() {
-        let bytes = std::fs::read(&path)?;
-        let id: Identity = serde_json::from_slice(&bytes)
-            .map_err(|e| ServerError::Config(format!("{}: {e}", path.display())))?;
-        let parse = |s: &str| {
-            ids::parse_hex(s)
-                .ok_or_else(|| ServerError::Config(format!("{}: bad id {s}", path.display())))
-        };
-        let (member_id, cluster_id) = (parse(&id.member_id)?, parse(&id.cluster_id)?);
+    if let Some((member_id, cluster_id)) = load_identity(member_dir)? {
         // A member removed while it was down must not come back.
         // Short waits: at a full-cluster restart the others may not answer
         // yet, and every restart passes here.
@@ -151,16 +178,7 @@ async fn identity(opts: &Options, member_dir: &Path) -> Result<(u64, u64, bool),
         }
         (member_id, ids::cluster_id(&all))
     };
-    std::fs::create_dir_all(member_dir)?;
-    let record = Identity {
-        member_id: ids::hex(member_id),
-        cluster_id: ids::hex(cluster_id),
-    };
-    write_durably(
-        member_dir,
-        IDENTITY_FILE,
-        &serde_json::to_vec(&record).expect("serialisable"),
-    )?;
+    save_identity(member_dir, member_id, cluster_id)?;
     Ok((member_id, cluster_id, true))
 }
 

@@ -57,8 +57,9 @@ pub struct Entry {
     pub ttl: Option<i64>,
 }
 
-/// Flattens a recursive get's node into entries, parents before children
-/// (the root `/` itself is left out).
+/// Flattens a recursive get's node into entries, parents before children,
+/// in the listing's order (`etcdctl export` asks for sorted listings); the
+/// root `/` itself is left out.
 pub fn flatten(node: &Node, out: &mut Vec<Entry>) {
     if node.key != "/" && !node.key.is_empty() {
         out.push(Entry {
@@ -68,9 +69,7 @@ pub fn flatten(node: &Node, out: &mut Vec<Entry>) {
             ttl: node.expiration.as_ref().map(|_| node.ttl),
         });
     }
-    let mut children: Vec<&Node> = node.nodes.iter().collect();
-    children.sort_by(|a, b| a.key.cmp(&b.key));
-    for child in children {
+    for child in &node.nodes {
         flatten(child, out);
     }
 }
@@ -146,8 +145,8 @@ mod tests {
             "/",
             None,
             vec![
+                node("/a", None, vec![node("/a/e", None, vec![]), ttl]),
                 node("/b", Some("2"), vec![]),
-                node("/a", None, vec![ttl, node("/a/e", None, vec![])]),
             ],
         );
         let mut nodes = Vec::new();

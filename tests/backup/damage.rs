@@ -19,14 +19,7 @@ fn backed_up() -> (Server, tempfile::TempDir, PathBuf) {
     stop(&mut src);
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("b");
-    let out = etcdctl(&[
-        "backup",
-        "--data-dir",
-        src.data_dir().to_str().unwrap(),
-        "--backup-dir",
-        backup.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    super::back_up(&src.data_dir(), &backup);
     (src, dir, backup)
 }
 

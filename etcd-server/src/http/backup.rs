@@ -13,7 +13,6 @@
 use super::{etcd_error, full, method_not_allowed, set, with_status, Resp};
 use crate::app::App;
 use crate::error::Error;
-use crate::raft::datadir;
 use etcd_client::ErrorCode;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{HeaderMap, Method};
@@ -31,18 +30,12 @@ pub async fn handle(app: &Arc<App>, method: &Method, headers: &HeaderMap) -> Res
     if let Err(refused) = super::auth::require_root(app, headers).await {
         return refused;
     }
-    let raft_error = |cause: &str| Error::new(ErrorCode::RAFT_INTERNAL, cause, 0);
-    match tokio::time::timeout(app.request_timeout, app.forwarder.read_barrier()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
-        Err(_) => return etcd_error(app, &raft_error("etcdserver: request timed out")),
+    if let Err(e) = app.quorum_barrier().await {
+        return etcd_error(app, &e);
     }
+    let raft_error = |cause: &str| Error::new(ErrorCode::RAFT_INTERNAL, cause, 0);
     let state = app.state.clone();
-    let copied = tokio::task::spawn_blocking(move || {
-        let (meta, data, index) = state.capture();
-        datadir::encode_snapshot(&meta, &data).map(|bytes| (meta, bytes, index))
-    })
-    .await;
+    let copied = tokio::task::spawn_blocking(move || state.snapshot_file()).await;
     let (meta, bytes, index) = match copied {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => return etcd_error(app, &raft_error(&e.to_string())),

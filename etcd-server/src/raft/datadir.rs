@@ -14,11 +14,11 @@
 //! - any other damage is an error naming the file, never a silent gap.
 
 use super::durable_file::{corrupt, remove_tmp_files, sync_dir};
+use super::snapshot_file;
+use super::state_machine::apply_entry;
 use super::typ::{LogId, SnapshotMeta, StoredMembership, Vote};
 use super::wal::{self, decode_record, BadRecord, Meta, SEGMENT_MAGIC};
-use super::{snapshot_file, Batch};
 use crate::store::{NoWatchers, Store};
-use openraft::EntryPayload;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -33,8 +33,6 @@ pub struct Loaded {
     /// The last membership the directory knew.
     pub membership: StoredMembership,
     pub store: Store,
-    /// The snapshot file it started from, if any.
-    pub snapshot: Option<PathBuf>,
     /// Log entries applied after the snapshot.
     pub entries: u64,
     /// Bytes read (snapshot and log).
@@ -84,7 +82,6 @@ fn load_once(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> Result<
         last_log_id: None,
         membership: StoredMembership::default(),
         store: Store::new(),
-        snapshot: None,
         entries: 0,
         bytes: 0,
     };
@@ -95,7 +92,6 @@ fn load_once(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> Result<
         loaded.last_log_id = meta.last_log_id;
         loaded.membership = meta.last_membership;
         loaded.bytes = bytes.len() as u64;
-        loaded.snapshot = Some(newest);
         progress(0, loaded.bytes);
     }
     let meta = wal::load_meta(wal_dir).map_err(Retry::Fail)?;
@@ -147,19 +143,13 @@ fn load_once(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> Result<
                     loaded.last_log_id
                 )));
             }
-            loaded.last_log_id = Some(entry.log_id);
-            match entry.payload {
-                EntryPayload::Blank => {}
-                EntryPayload::Normal(Batch(requests)) => {
-                    for req in &requests {
-                        // Refused commands are outcomes like any other.
-                        let _ = loaded.store.apply(&req.command, req.now, &mut NoWatchers);
-                    }
-                }
-                EntryPayload::Membership(m) => {
-                    loaded.membership = StoredMembership::new(Some(entry.log_id), m);
-                }
-            }
+            apply_entry(
+                &mut loaded.store,
+                &mut loaded.last_log_id,
+                &mut loaded.membership,
+                entry,
+                &mut NoWatchers,
+            );
             loaded.entries += 1;
             if loaded.entries % 4096 == 0 {
                 progress(loaded.entries, loaded.bytes);

@@ -19,7 +19,7 @@ pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Atomically and durably replaces `dir/name` with `bytes`.
-pub(crate) fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+pub fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let path = dir.join(name);
     let tmp = tmp_path(&path);
     {

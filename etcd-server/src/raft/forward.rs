@@ -39,7 +39,7 @@ pub enum ReadIndexReply {
 }
 
 /// The reference's cause for a request raft could not complete in time.
-const TIMED_OUT: &str = "etcdserver: request timed out";
+pub const TIMED_OUT: &str = "etcdserver: request timed out";
 
 /// How long to wait between attempts while no leader is known.
 const NO_LEADER_PAUSE: Duration = Duration::from_millis(20);

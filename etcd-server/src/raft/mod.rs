@@ -11,7 +11,7 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 pub mod datadir;
-pub(crate) mod durable_file;
+pub mod durable_file;
 pub mod forward;
 mod log_reader;
 pub mod log_store;

@@ -13,7 +13,7 @@
 use super::snapshot_file;
 use super::typ::{Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership};
 use super::{Response, TypeConfig};
-use crate::store::Store;
+use crate::store::{Sink, Store};
 use crate::watch::WatchHub;
 use openraft::storage::RaftStateMachine;
 use openraft::{EntryPayload, ErrorSubject, ErrorVerb, OptionalSend, RaftSnapshotBuilder};
@@ -54,15 +54,19 @@ impl StateView {
         self.store.clone()
     }
 
-    /// The store's bytes and index with the last applied log id and
-    /// membership, taken together under the store's read lock.
-    pub fn capture(&self) -> (SnapshotMeta, Vec<u8>, u64) {
-        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-        let applied = lock(&self.applied).clone();
-        let data = store.save();
-        let index = store.index();
-        drop(store);
-        (snapshot_meta(applied), data, index)
+    /// A snapshot of the current state: its meta (last applied log id and
+    /// membership), the snapshot file's bytes and the store index. The
+    /// store's read lock is held only while it is serialised: that is the
+    /// only time writers wait.
+    pub fn snapshot_file(&self) -> io::Result<(SnapshotMeta, Vec<u8>, u64)> {
+        let (applied, data, index) = {
+            let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+            let applied = lock(&self.applied).clone();
+            (applied, store.save(), store.index())
+        };
+        let meta = snapshot_meta(applied);
+        let bytes = snapshot_file::encode(&meta, &data)?;
+        Ok((meta, bytes, index))
     }
 }
 
@@ -84,9 +88,9 @@ fn snapshot_meta(applied: Applied) -> SnapshotMeta {
 
 /// Builds snapshots of a [`StateMachine`] (openraft runs it in a task of its
 /// own while entries keep being applied).
+#[derive(Clone)]
 pub struct SnapshotBuilder {
-    store: Arc<RwLock<Store>>,
-    applied: Arc<Mutex<Applied>>,
+    view: StateView,
     snapshots: Arc<Snapshots>,
 }
 
@@ -196,23 +200,43 @@ impl StateMachine {
     fn apply_one(&self, entry: Entry) -> Response {
         let mut store = self.store.write().unwrap_or_else(|p| p.into_inner());
         let mut applied = lock(&self.applied);
-        applied.last_applied = Some(entry.log_id);
-        match entry.payload {
-            EntryPayload::Blank => Response::default(),
-            EntryPayload::Normal(batch) => {
-                let mut sink = self.hub.sink();
-                Response(
-                    batch
-                        .0
-                        .iter()
-                        .map(|req| store.apply(&req.command, req.now, &mut sink).transpose())
-                        .collect(),
-                )
-            }
-            EntryPayload::Membership(m) => {
-                applied.membership = StoredMembership::new(Some(entry.log_id), m);
-                Response::default()
-            }
+        let Applied {
+            last_applied,
+            membership,
+        } = &mut *applied;
+        apply_entry(
+            &mut store,
+            last_applied,
+            membership,
+            entry,
+            &mut self.hub.sink(),
+        )
+    }
+}
+
+/// Applies one log entry to `store` (its requests report to `sink`),
+/// advancing the applied position; what a member does for each committed
+/// entry, and what reading a data dir from outside does too.
+pub(super) fn apply_entry(
+    store: &mut Store,
+    last_applied: &mut Option<LogId>,
+    membership: &mut StoredMembership,
+    entry: Entry,
+    sink: &mut dyn Sink,
+) -> Response {
+    *last_applied = Some(entry.log_id);
+    match entry.payload {
+        EntryPayload::Blank => Response::default(),
+        EntryPayload::Normal(batch) => Response(
+            batch
+                .0
+                .iter()
+                .map(|req| store.apply(&req.command, req.now, sink).transpose())
+                .collect(),
+        ),
+        EntryPayload::Membership(m) => {
+            *membership = StoredMembership::new(Some(entry.log_id), m);
+            Response::default()
         }
     }
 }
@@ -251,16 +275,7 @@ impl Snapshots {
 
 impl SnapshotBuilder {
     fn build(&self) -> io::Result<Snapshot> {
-        // The read lock is held only while the store is serialised: that is
-        // the only time writers wait.
-        let (applied, data) = {
-            let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-            let applied = lock(&self.applied).clone();
-            (applied, store.save())
-        };
-        let meta = snapshot_meta(applied);
-        let bytes = snapshot_file::encode(&meta, &data)?;
-        drop(data);
+        let (meta, bytes, _) = self.view.snapshot_file()?;
         self.snapshots.persist(&meta, &bytes)?;
         tracing::info!(snapshot = %meta, bytes = bytes.len(), "built a snapshot");
         Ok(Snapshot {
@@ -285,11 +300,7 @@ fn snapshot_err(verb: ErrorVerb, e: io::Error) -> StorageError {
 
 impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
     async fn build_snapshot(&mut self) -> Result<Snapshot, StorageError> {
-        let builder = SnapshotBuilder {
-            store: self.store.clone(),
-            applied: self.applied.clone(),
-            snapshots: self.snapshots.clone(),
-        };
+        let builder = self.clone();
         blocking(move || builder.build())
             .await
             .map_err(|e| snapshot_err(ErrorVerb::Write, e))
@@ -314,8 +325,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
     async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
         SnapshotBuilder {
-            store: self.store.clone(),
-            applied: self.applied.clone(),
+            view: self.view(),
             snapshots: self.snapshots.clone(),
         }
     }

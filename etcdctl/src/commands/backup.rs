@@ -37,18 +37,10 @@ pub const DEF: Command = Command::leaf(
     ],
 );
 
-/// The reference's log-line prefix: `YYYY-MM-DD HH:MM:SS.micro I | `.
+/// A line in the reference's log format: `YYYY-MM-DD HH:MM:SS.micro I | text`.
 fn log_line(text: &dyn std::fmt::Display) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-    let stamp = etcd_client::time::format_rfc3339_nano(now);
-    // 2026-11-21T05:44:23.252464123Z → 2026-11-21 05:44:23.252464
-    let (date, rest) = stamp.split_once('T').unwrap_or((&stamp, ""));
-    let rest = rest.trim_end_matches('Z');
-    let (secs, frac) = rest.split_once('.').unwrap_or((rest, ""));
-    let micros: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
-    format!("{date} {secs}.{micros} I | {text}")
+    let now = etcd_server::app::now_nanos();
+    format!("{} I | {text}", etcd_server::logging::timestamp(now))
 }
 
 fn fail(ctx: &mut Ctx, e: &dyn std::fmt::Display) -> Exit {

@@ -65,19 +65,19 @@ pub async fn run(ctx: &mut Ctx, m: &Matches) -> Result<(), Exit> {
     }
 }
 
-/// Writes the export to `path` through a temporary file, synced and renamed.
+/// Writes the export to `path` atomically and durably (temporary file,
+/// fsync, rename), so a reader never sees half an export.
 fn write_file(path: &str, export: &Export) -> std::io::Result<()> {
     let path = std::path::Path::new(path);
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        dump::write(export, &mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?
+        .to_string_lossy();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut bytes = Vec::new();
+    dump::write(export, &mut bytes)?;
+    etcd_server::raft::durable_file::write_durably(dir, &name, &bytes)
 }
