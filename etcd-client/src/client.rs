@@ -213,7 +213,7 @@ impl ClientBuilder {
         if let Some((cert, key)) = &self.identity_pem {
             // Go's checks and texts (`tls: private key does not match public
             // key`); `Error::Tls` adds the `tls: ` itself.
-            crate::gotls::key_pair(cert, key, None)
+            crate::gotls::key_pair(cert, key)
                 .map_err(|e| Error::Tls(e.strip_prefix("tls: ").map(str::to_owned).unwrap_or(e)))?;
             let mut pem = cert.clone();
             pem.push(b'\n');

@@ -3,7 +3,6 @@
 //! that must match it). The client refuses a bad pair before it connects,
 //! and the server before it listens, both in the reference's words.
 
-use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::{PemObject, SectionKind};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
@@ -89,29 +88,17 @@ pub fn private_key(input: &[u8]) -> Result<PrivateKeyDer<'static>, String> {
 }
 
 /// Go's `tls.X509KeyPair`: the chain in `cert_pem` and the key in
-/// `key_pem`, checked to match, for `provider` (rustls' ring provider when
-/// `None`).
+/// `key_pem`, checked to match (keys loaded by rustls' ring provider).
 ///
 /// # Errors
 ///
 /// Go's texts: `tls: failed to find any PEM data in certificate input`,
 /// `tls: private key does not match public key`...
-pub fn key_pair(
-    cert_pem: &[u8],
-    key_pem: &[u8],
-    provider: Option<&CryptoProvider>,
-) -> Result<CertifiedKey, String> {
+pub fn key_pair(cert_pem: &[u8], key_pem: &[u8]) -> Result<CertifiedKey, String> {
     let chain = certificates(cert_pem)?;
     let key = private_key(key_pem)?;
-    let ring;
-    let provider = match provider {
-        Some(p) => p,
-        None => {
-            ring = rustls::crypto::ring::default_provider();
-            &ring
-        }
-    };
-    CertifiedKey::from_der(chain, key, provider).map_err(key_pair_error)
+    let provider = rustls::crypto::ring::default_provider();
+    CertifiedKey::from_der(chain, key, &provider).map_err(key_pair_error)
 }
 
 /// A refused certificate and key pair, in the reference's words.

@@ -5,9 +5,8 @@ use etcd_server::app::now_nanos;
 use etcd_server::config::{self, Config, Outcome};
 use etcd_server::logging;
 use etcd_server::server::{self, Options};
-use etcd_server::tls::{self, Listener};
+use etcd_server::tls::{self, Listener, ServerTls};
 use std::process::ExitCode;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 
 fn timestamp() -> String {
@@ -75,10 +74,7 @@ fn run(cfg: Config) -> ExitCode {
 
 /// Binds every URL of `urls`; an `https://` one gets `tls` (which
 /// [`tls::setup`] made sure of).
-async fn bind(
-    urls: &[config::Url],
-    tls: Option<&Arc<rustls::ServerConfig>>,
-) -> Result<Vec<Listener>, String> {
+async fn bind(urls: &[config::Url], tls: Option<&ServerTls>) -> Result<Vec<Listener>, String> {
     let mut out = Vec::new();
     for url in urls {
         if url.is_unix() {

@@ -497,10 +497,7 @@ async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool
     let graceful = GracefulShutdown::new();
     // Client listeners with `--client-cert-auth` log requests without
     // credentials in as the users their certificates name.
-    let login = match &listener.tls {
-        Some(config) if client => crate::tls::cert_login(config),
-        _ => None,
-    };
+    let login = listener.tls.as_ref().and_then(|tls| tls.login.clone());
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => match accepted {

@@ -14,8 +14,9 @@
 //!   hands over a connection once its handshake is done.
 //! - [`KeyPairFiles`]: the certificate and key, read again when their files
 //!   change, so that certificates can be rotated without a restart.
-//! - [`CertLogin`]: with `--client-cert-auth`, the users named by client
-//!   certificates (see [`identity`]).
+//! - [`ServerTls`]: what an `https://` listener needs, its rustls
+//!   configuration and, with `--client-cert-auth` on client listeners, the
+//!   [`CertLogin`] that names users by client certificate (see [`identity`]).
 //! - [`Outbound`] and [`connector`]: this member's own connections to other
 //!   members' peer URLs (trusting `--peer-trusted-ca-file`, presenting the
 //!   peer certificate) and to the leader's client URL (trusting
@@ -43,7 +44,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use tracing::{info, warn};
 
-pub use identity::{cert_login, client_names, with_client_names, CertLogin};
+pub use identity::{client_names, with_client_names, CertLogin};
 pub use reload::KeyPairFiles;
 pub use stream::{Listener, Stream, HANDSHAKE_TIMEOUT};
 
@@ -130,7 +131,7 @@ pub fn certified_key(info: &TlsInfo) -> Result<CertifiedKey, String> {
     }
     let cert_pem = pem::read(&info.cert_file)?;
     let key_pem = pem::read(&info.key_file)?;
-    etcd_client::gotls::key_pair(&cert_pem, &key_pem, Some(&*provider()))
+    etcd_client::gotls::key_pair(&cert_pem, &key_pem)
 }
 
 /// The certificates of the trusted CA file `path` (the `flag` that named
@@ -167,15 +168,23 @@ fn default_roots() -> Arc<RootCertStore> {
         .clone()
 }
 
-/// The accepting side of `side`'s `https://` listeners. With
-/// `--client-cert-auth` on the client side, its connections log in by
-/// certificate ([`cert_login`] finds the [`CertLogin`] registered for it).
+/// The accepting side of one side's `https://` listeners.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    /// The handshake settings.
+    pub config: Arc<ServerConfig>,
+    /// On client listeners with `--client-cert-auth`: how requests without
+    /// credentials log in by certificate.
+    pub login: Option<Arc<CertLogin>>,
+}
+
+/// The accepting side of `side`'s `https://` listeners.
 ///
 /// # Errors
 ///
 /// As [`certified_key`], then the CA file's: missing, holding no
 /// certificate, or `--client-cert-auth` without one.
-pub fn server_config(info: &TlsInfo, side: Side) -> Result<Arc<ServerConfig>, String> {
+pub fn server_config(info: &TlsInfo, side: Side) -> Result<ServerTls, String> {
     let key = KeyPairFiles::load(info)?;
     let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
@@ -193,7 +202,7 @@ pub fn server_config(info: &TlsInfo, side: Side) -> Result<Arc<ServerConfig>, St
         let cas = ca_certificates(&info.trusted_ca_file, &side.flag("trusted-ca-file"))?;
         let roots = root_store(&info.trusted_ca_file, &cas)?;
         if side == Side::Client && info.client_cert_auth {
-            login = Some(CertLogin::new(&cas));
+            login = Some(Arc::new(CertLogin::new(&cas)));
         }
         let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider())
             .build()
@@ -202,11 +211,10 @@ pub fn server_config(info: &TlsInfo, side: Side) -> Result<Arc<ServerConfig>, St
     };
     let mut config = builder.with_cert_resolver(Arc::new(key));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let config = Arc::new(config);
-    if let Some(login) = login {
-        identity::register(&config, login);
-    }
-    Ok(config)
+    Ok(ServerTls {
+        config: Arc::new(config),
+        login,
+    })
 }
 
 /// The connecting side: trusts `info`'s CA file (the Mozilla roots without
@@ -298,9 +306,9 @@ pub fn is_reachable_url(url: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Setup {
     /// For the `https://` peer listeners (`None` when there are none).
-    pub peer: Option<Arc<ServerConfig>>,
+    pub peer: Option<ServerTls>,
     /// For the `https://` client listeners (`None` when there are none).
-    pub client: Option<Arc<ServerConfig>>,
+    pub client: Option<ServerTls>,
     /// For this member's own connections.
     pub outbound: Outbound,
 }
@@ -318,50 +326,10 @@ pub fn setup(
     client: &TlsInfo,
     client_urls: &[Url],
 ) -> Result<Setup, String> {
-    if !peer.is_empty() {
-        info!(target: "embed", "peerTLS: {peer}");
-    }
-    for u in peer_urls.iter().filter(|u| !u.is_tls()) {
-        if !peer.is_empty() {
-            warn!(target: "embed", "The scheme of peer url {u} is HTTP while peer key/cert files are presented. Ignored peer key/cert files.");
-        }
-        if peer.client_cert_auth {
-            warn!(target: "embed", "The scheme of peer url {u} is HTTP while client cert auth (--peer-client-cert-auth) is enabled. Ignored client cert auth for this url.");
-        }
-    }
-    let peer_server = match peer_urls.iter().find(|u| u.is_tls()) {
-        Some(u) if peer.is_empty() => {
-            return Err(format!(
-                "cannot listen on TLS for {}: KeyFile and CertFile are not presented",
-                u.host_port()
-            ))
-        }
-        Some(_) => Some(server_config(peer, Side::Peer)?),
-        None => None,
-    };
+    let peer_server = listeners(peer, peer_urls, Side::Peer)?;
     // The reference's peer transport loads the files whatever the schemes.
     let peer_out = client_config(peer, Side::Peer)?;
-
-    if !client.is_empty() {
-        info!(target: "embed", "ClientTLS: {client}");
-    }
-    for u in client_urls.iter().filter(|u| !u.is_tls()) {
-        if !client.is_empty() {
-            warn!(target: "embed", "The scheme of client url {u} is HTTP while key/cert files are presented. Ignored key/cert files.");
-        }
-        if client.client_cert_auth {
-            warn!(target: "embed", "The scheme of client url {u} is HTTP while client cert auth (--client-cert-auth) is enabled. Ignored client cert auth for this url.");
-        }
-    }
-    let client_server = match client_urls.iter().find(|u| u.is_tls()) {
-        Some(u) if client.is_empty() => {
-            return Err(format!(
-                "TLS key/cert (--cert-file, --key-file) must be provided for client url {u} with HTTPS scheme"
-            ))
-        }
-        Some(_) => Some(server_config(client, Side::Client)?),
-        None => None,
-    };
+    let client_server = listeners(client, client_urls, Side::Client)?;
     let client_out = client_config(client, Side::Client)?;
     Ok(Setup {
         peer: peer_server,
@@ -371,6 +339,41 @@ pub fn setup(
             client: client_out,
         },
     })
+}
+
+/// One side's part of [`setup`]: its start-up line, the warnings for its
+/// `http://` URLs, and the settings of its `https://` ones.
+fn listeners(info: &TlsInfo, urls: &[Url], side: Side) -> Result<Option<ServerTls>, String> {
+    let (title, name, files) = match side {
+        Side::Peer => ("peerTLS", "peer", "peer key/cert files"),
+        Side::Client => ("ClientTLS", "client", "key/cert files"),
+    };
+    if !info.is_empty() {
+        info!(target: "embed", "{title}: {info}");
+    }
+    for u in urls.iter().filter(|u| !u.is_tls()) {
+        if !info.is_empty() {
+            // The reference says "peer key/cert files are presented" on both sides.
+            warn!(target: "embed", "The scheme of {name} url {u} is HTTP while peer key/cert files are presented. Ignored {files}.");
+        }
+        if info.client_cert_auth {
+            let flag = side.flag("client-cert-auth");
+            warn!(target: "embed", "The scheme of {name} url {u} is HTTP while client cert auth ({flag}) is enabled. Ignored client cert auth for this url.");
+        }
+    }
+    match urls.iter().find(|u| u.is_tls()) {
+        None => Ok(None),
+        Some(u) if info.is_empty() => Err(match side {
+            Side::Peer => format!(
+                "cannot listen on TLS for {}: KeyFile and CertFile are not presented",
+                u.host_port()
+            ),
+            Side::Client => format!(
+                "TLS key/cert (--cert-file, --key-file) must be provided for client url {u} with HTTPS scheme"
+            ),
+        }),
+        Some(_) => server_config(info, side).map(Some),
+    }
 }
 
 #[cfg(test)]

@@ -7,19 +7,16 @@
 //! the guest.
 //!
 //! - [`CertLogin`]: what a client listener needs to name those
-//!   certificates, the trusted CAs; [`super::server_config`] registers one
-//!   for a client-side configuration made with `--client-cert-auth`, and
-//!   [`cert_login`] finds it again from the listener's configuration (a
-//!   trusted CA file alone requires certificates but logs nobody in, as in
-//!   the reference).
+//!   certificates, the trusted CAs; [`super::server_config`] makes one for
+//!   client listeners with `--client-cert-auth` (a trusted CA file alone
+//!   requires certificates but logs nobody in, as in the reference).
 //! - [`with_client_names`] runs one request with the names of its
 //!   connection's chain, which [`client_names`] reads back
 //!   (`crate::auth::access` does, when the request has no credentials).
 
 use rustls::pki_types::CertificateDer;
-use rustls::ServerConfig;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::Arc;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::x509::X509Name;
 
@@ -100,28 +97,6 @@ impl CertLogin {
             current = cert;
         }
     }
-}
-
-/// The client-side configurations made with `--client-cert-auth`, with
-/// their trusted CAs (the configuration itself has no room for them).
-static LOGINS: Mutex<Vec<(Weak<ServerConfig>, Arc<CertLogin>)>> = Mutex::new(Vec::new());
-
-/// Records that connections accepted with `config` log in by certificate
-/// against `login`'s CAs.
-pub(super) fn register(config: &Arc<ServerConfig>, login: CertLogin) {
-    let mut logins = LOGINS.lock().unwrap_or_else(PoisonError::into_inner);
-    logins.retain(|(c, _)| c.strong_count() > 0);
-    logins.push((Arc::downgrade(config), Arc::new(login)));
-}
-
-/// The certificate login of a listener with `config`; `None` unless it was
-/// made for client listeners with `--client-cert-auth`.
-pub fn cert_login(config: &Arc<ServerConfig>) -> Option<Arc<CertLogin>> {
-    let logins = LOGINS.lock().unwrap_or_else(PoisonError::into_inner);
-    logins
-        .iter()
-        .find(|(c, _)| std::ptr::eq(c.as_ptr(), Arc::as_ptr(config)))
-        .map(|(_, login)| login.clone())
 }
 
 tokio::task_local! {

@@ -1,6 +1,7 @@
 //! The accepting side: a bound listener that may speak TLS, and the
 //! connection it hands over (plain, or TLS once the handshake is done).
 
+use super::ServerTls;
 use rustls::pki_types::CertificateDer;
 use rustls::ServerConfig;
 use std::io;
@@ -23,15 +24,10 @@ pub struct Listener {
     /// The bound socket.
     pub tcp: TcpListener,
     /// The TLS settings of an `https://` listener.
-    pub tls: Option<Arc<ServerConfig>>,
+    pub tls: Option<ServerTls>,
 }
 
 impl Listener {
-    /// An `http://` listener.
-    pub fn plain(tcp: TcpListener) -> Listener {
-        Listener { tcp, tls: None }
-    }
-
     /// Whether connections speak TLS.
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()
@@ -55,7 +51,7 @@ impl Listener {
         Ok(Accepted {
             tcp,
             peer,
-            tls: self.tls.clone(),
+            tls: self.tls.as_ref().map(|tls| tls.config.clone()),
         })
     }
 }

@@ -83,43 +83,26 @@ fn tls_key_pair_errors_are_the_references() {
     assert!(certified_key(&pki.info(&cert, &key, "", false)).is_ok());
 
     let missing = pki.path("missing.pem");
-    assert_eq!(
-        key_error(&pki.info(&missing, &key, "", false)),
-        format!("open {missing}: no such file or directory")
-    );
-    assert_eq!(
-        key_error(&pki.info(&cert, &missing, "", false)),
-        format!("open {missing}: no such file or directory")
-    );
-    assert_eq!(
-        key_error(&pki.info(&cert, "", "", false)),
-        format!("KeyFile and CertFile must both be present[key: , cert: {cert}]")
-    );
-    assert_eq!(
-        key_error(&pki.info(&cert, &other_key, "", false)),
-        "tls: private key does not match public key"
-    );
-    assert_eq!(
-        key_error(&pki.info(&key, &cert, "", false)),
-        "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched"
-    );
-    assert_eq!(
-        key_error(&pki.info(&junk, &key, "", false)),
-        "tls: failed to find any PEM data in certificate input"
-    );
-    assert_eq!(
-        key_error(&pki.info(&cert, &junk, "", false)),
-        "tls: failed to find any PEM data in key input"
-    );
-    assert_eq!(
-        key_error(&pki.info(&cert, &cert, "", false)),
-        "tls: found a certificate rather than a key in the PEM for the private key"
-    );
     let dir = pki.dir.path().display().to_string();
-    assert_eq!(
-        key_error(&pki.info(&dir, &key, "", false)),
-        format!("read {dir}: is a directory")
-    );
+    let missing_file = format!("open {missing}: no such file or directory");
+    let cases = [
+        (cert.as_str(), missing.as_str(), missing_file.as_str()),
+        (&missing, &key, &missing_file),
+        (&cert, "", &format!("KeyFile and CertFile must both be present[key: , cert: {cert}]")),
+        (&cert, &other_key, "tls: private key does not match public key"),
+        (&key, &cert, "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched"),
+        (&junk, &key, "tls: failed to find any PEM data in certificate input"),
+        (&cert, &junk, "tls: failed to find any PEM data in key input"),
+        (&cert, &cert, "tls: found a certificate rather than a key in the PEM for the private key"),
+        (&dir, &key, &format!("read {dir}: is a directory")),
+    ];
+    for (cert, key, want) in cases {
+        assert_eq!(
+            key_error(&pki.info(cert, key, "", false)),
+            want,
+            "{cert} {key}"
+        );
+    }
 }
 
 #[test]
@@ -165,8 +148,9 @@ fn tls_only_client_cert_auth_on_client_listeners_logs_in_by_certificate() {
     let (cert, key) = pki.leaf("server");
     let ca = pki.path("ca.pem");
     let login = |auth: bool, side| {
-        let config = server_config(&pki.info(&cert, &key, &ca, auth), side).unwrap();
-        cert_login(&config).map(|login| login.names(&[CertificateDer::from(der(&cert))]))
+        let tls = server_config(&pki.info(&cert, &key, &ca, auth), side).unwrap();
+        tls.login
+            .map(|login| login.names(&[CertificateDer::from(der(&cert))]))
     };
     assert_eq!(
         login(true, Side::Client),
@@ -242,25 +226,25 @@ async fn serve_one(listener: Listener) -> bool {
     stream.write_all(b"pong").await.is_ok() && stream.shutdown().await.is_ok()
 }
 
-/// Whether a client with `config` gets `pong` for `ping` from `addr`.
-async fn exchange(addr: std::net::SocketAddr, config: Arc<ClientConfig>) -> bool {
+/// What a client with `config` gets from `addr`: the certificate the server
+/// presented, once the server has answered `pong` to `ping`.
+async fn exchange(addr: std::net::SocketAddr, config: Arc<ClientConfig>) -> Option<Vec<u8>> {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let Ok(mut tls) = tokio_rustls::TlsConnector::from(config)
+    let mut tls = tokio_rustls::TlsConnector::from(config)
         .connect(name, tcp)
         .await
-    else {
-        return false;
-    };
+        .ok()?;
+    let cert = tls.get_ref().1.peer_certificates()?.first()?.to_vec();
     let mut buf = [0u8; 4];
-    tls.write_all(b"ping").await.is_ok()
-        && tls.read_exact(&mut buf).await.is_ok()
-        && &buf == b"pong"
+    tls.write_all(b"ping").await.ok()?;
+    tls.read_exact(&mut buf).await.ok()?;
+    (&buf == b"pong").then_some(cert)
 }
 
 /// One exchange between a listener with `server` and a client with
-/// `client`: whether each side saw it succeed.
-async fn round_trip(server: Arc<ServerConfig>, client: Arc<ClientConfig>) -> (bool, bool) {
+/// `client`: whether the server saw it succeed, and what the client got.
+async fn connect_once(server: ServerTls, client: Arc<ClientConfig>) -> (bool, Option<Vec<u8>>) {
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let listener = Listener {
         tcp,
@@ -270,6 +254,12 @@ async fn round_trip(server: Arc<ServerConfig>, client: Arc<ClientConfig>) -> (bo
     let served = tokio::spawn(serve_one(listener));
     let answered = exchange(addr, client).await;
     (served.await.unwrap(), answered)
+}
+
+/// Whether each side saw an exchange succeed.
+async fn round_trip(server: ServerTls, client: Arc<ClientConfig>) -> (bool, bool) {
+    let (served, answered) = connect_once(server, client).await;
+    (served, answered.is_some())
 }
 
 #[tokio::test]
@@ -321,28 +311,12 @@ fn tls_info_prints_like_the_reference() {
 
 /// The certificate a listener with `server` presents to a client trusting
 /// the CA of `pki`.
-async fn presented(pki: &Pki, server: Arc<ServerConfig>) -> Vec<u8> {
-    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let listener = Listener {
-        tcp,
-        tls: Some(server),
-    };
-    let addr = listener.local_addr().unwrap();
-    let served = tokio::spawn(serve_one(listener));
+async fn presented(pki: &Pki, server: ServerTls) -> Vec<u8> {
     let config =
         client_config(&pki.info("", "", &pki.path("ca.pem"), false), Side::Client).unwrap();
-    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(config)
-        .connect(name, tcp)
-        .await
-        .unwrap();
-    let cert = tls.get_ref().1.peer_certificates().unwrap()[0].to_vec();
-    tls.write_all(b"ping").await.unwrap();
-    let mut buf = [0u8; 4];
-    tls.read_exact(&mut buf).await.unwrap();
-    assert!(served.await.unwrap());
-    cert
+    let (served, cert) = connect_once(server, config).await;
+    assert!(served);
+    cert.expect("the client got an answer")
 }
 
 /// The DER of the first certificate in a PEM file.
