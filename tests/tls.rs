@@ -15,9 +15,9 @@ mod pki;
 
 use pki::Pki;
 
-/// The TLS flags of a member: client and peer listeners both require a
-/// certificate from the test CA.
-fn tls_flags(pki: &Pki) -> Vec<String> {
+/// The client-side TLS flags of a member: its listener requires a
+/// certificate from the test CA, and names users by it.
+fn client_tls_flags(pki: &Pki) -> Vec<String> {
     let (cert, key) = &pki.member;
     [
         "--cert-file",
@@ -27,17 +27,29 @@ fn tls_flags(pki: &Pki) -> Vec<String> {
         "--trusted-ca-file",
         &pki.ca,
         "--client-cert-auth",
-        "--peer-cert-file",
-        cert,
-        "--peer-key-file",
-        key,
-        "--peer-trusted-ca-file",
-        &pki.ca,
-        "--peer-client-cert-auth",
     ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// The TLS flags of a member: client and peer listeners both require a
+/// certificate from the test CA.
+fn tls_flags(pki: &Pki) -> Vec<String> {
+    let (cert, key) = &pki.member;
+    let mut flags = client_tls_flags(pki);
+    flags.extend(
+        [
+            "--peer-cert-file",
+            cert,
+            "--peer-key-file",
+            key,
+            "--peer-trusted-ca-file",
+            &pki.ca,
+            "--peer-client-cert-auth",
+        ]
+        .map(str::to_owned),
+    );
+    flags
 }
 
 fn client_url(m: &Server) -> String {
@@ -253,30 +265,15 @@ fn tls_cluster_serves_certified_clients_and_refuses_others() {
 
     // The peer listener wants a member certificate too.
     let peer = format!("{}{}", peer_url(m2), etcd_server::http::peer::MEMBERS_PATH);
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(&pki.ca).unwrap()).unwrap();
-    let identity = {
-        let mut pem = std::fs::read(&pki.member.0).unwrap();
-        pem.extend(std::fs::read(&pki.member.1).unwrap());
-        reqwest::Identity::from_pem(&pem).unwrap()
-    };
     rt.block_on(async {
-        let http = |id: Option<reqwest::Identity>| {
-            let mut b = reqwest::Client::builder()
-                .use_rustls_tls()
-                .tls_built_in_root_certs(false)
-                .add_root_certificate(ca.clone());
-            if let Some(id) = id {
-                b = b.identity(id);
-            }
-            b.build().unwrap()
-        };
-        let ok = http(Some(identity))
+        let ok = pki
+            .https_client(Some(&pki.member))
             .get(&peer)
             .send()
             .await
             .expect("peer GET");
         assert_eq!(ok.status(), 200);
-        assert!(http(None).get(&peer).send().await.is_err());
+        assert!(pki.https_client(None).get(&peer).send().await.is_err());
     });
 
     // A membership change sent to a follower reaches the leader's client URL.

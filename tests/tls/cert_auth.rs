@@ -17,22 +17,15 @@ fn cert_auth_member(binary: PathBuf, pki: &Pki) -> Server {
     let mut m = Server::unstarted("certauth");
     m.binary = binary;
     let url = format!("https://127.0.0.1:{}", m.client_port);
-    let (cert, key) = &pki.member;
     m.extra = [
         "--listen-client-urls",
         &url,
         "--advertise-client-urls",
         &url,
-        "--cert-file",
-        cert,
-        "--key-file",
-        key,
-        "--trusted-ca-file",
-        &pki.ca,
-        "--client-cert-auth",
     ]
     .map(str::to_owned)
     .to_vec();
+    m.extra.extend(super::client_tls_flags(pki));
     m.start_now();
     m
 }
@@ -174,20 +167,6 @@ const CA_USER: &[Step] = &[
     ("nobody", None, "PUT", "/v2/keys/b/w", "value=1", 201),
 ];
 
-/// An HTTPS client presenting `cert` and trusting the test CA.
-fn https_client(pki: &Pki, (cert, key): &(String, String)) -> reqwest::Client {
-    let ca = reqwest::Certificate::from_pem(&std::fs::read(&pki.ca).unwrap()).unwrap();
-    let mut pem = std::fs::read(cert).unwrap();
-    pem.extend(std::fs::read(key).unwrap());
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(ca)
-        .identity(reqwest::Identity::from_pem(&pem).unwrap())
-        .build()
-        .unwrap()
-}
-
 /// The clients of one test, by their certificate's Common Name.
 struct Clients(HashMap<&'static str, reqwest::Client>);
 
@@ -195,9 +174,9 @@ impl Clients {
     fn new(pki: &Pki) -> Clients {
         let mut map = HashMap::new();
         for name in ["alice", "root", "nobody"] {
-            map.insert(name, https_client(pki, &pki.client_named(name)));
+            map.insert(name, pki.https_client(Some(&pki.client_named(name))));
         }
-        map.insert("member", https_client(pki, &pki.member));
+        map.insert("member", pki.https_client(Some(&pki.member)));
         Clients(map)
     }
 

@@ -94,6 +94,22 @@ impl Pki {
         leaf(self.dir.path(), &self.trusted, name, client_only())
     }
 
+    /// An HTTPS client trusting the CA (and nothing else), presenting
+    /// `identity` (a certificate and its key) when given.
+    pub fn https_client(&self, identity: Option<&(String, String)>) -> reqwest::Client {
+        let ca = std::fs::read(&self.ca).expect("read the CA");
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA PEM"));
+        if let Some((cert, key)) = identity {
+            let mut pem = std::fs::read(cert).expect("read the certificate");
+            pem.extend(std::fs::read(key).expect("read the key"));
+            builder = builder.identity(reqwest::Identity::from_pem(&pem).expect("identity PEM"));
+        }
+        builder.build().expect("an HTTPS client")
+    }
+
     /// A path in the directory that does not exist.
     pub fn missing(&self) -> String {
         self.dir.path().join("missing.pem").display().to_string()
