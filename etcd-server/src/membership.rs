@@ -182,9 +182,14 @@ pub const REMOVED_PATH: &str = "/raft/removed";
 pub fn exit_removed() {
     error!(target: "etcdserver", "the member has been permanently removed from the cluster");
     error!(target: "etcdserver", "the data-dir used by this member must be removed before it can join again");
-    tokio::spawn(async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        std::process::exit(0);
+    exit_after(Duration::from_millis(500), 0);
+}
+
+/// Ends the process with `code` once `delay` has passed.
+fn exit_after(delay: Duration, code: i32) {
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        std::process::exit(code);
     });
 }
 
@@ -275,10 +280,7 @@ pub async fn removal_watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 /// fatal start-up error; the data dir holds everything acknowledged.
 fn exit_fatal(reason: &str) {
     error!(target: "etcdserver", "raft stopped: {reason}; the member exits (everything acknowledged is on disk)");
-    tokio::spawn(async {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        std::process::exit(1);
-    });
+    exit_after(Duration::from_millis(200), 1);
 }
 
 /// What a member of an existing cluster says about it: the cluster id and
