@@ -26,6 +26,13 @@ fn as_user(url: &str, user: &str, password: &str) -> Client {
         .expect("client")
 }
 
+/// A write the server allows.
+async fn assert_allowed(c: &Client, key: &str) {
+    if let Err(e) = c.keys().set(key, "v").send().await {
+        panic!("{key}: expected the write to succeed, got {e:?}");
+    }
+}
+
 /// A write the server refuses for lack of permission: the keys API's error 110.
 async fn assert_refused(c: &Client, key: &str) {
     match c.keys().set(key, "v").send().await {
@@ -128,12 +135,7 @@ async fn session(url: &str) {
     );
     assert_refused(&anon, "/secret/x").await;
     let alice = as_user(&url, "alice", "apw");
-    alice
-        .keys()
-        .set("/secret/x", "v")
-        .send()
-        .await
-        .expect("alice may");
+    assert_allowed(&alice, "/secret/x").await;
     assert_refused(&alice, "/other").await;
     let denied = http(anon.auth().disable().await.expect_err("not root"));
     assert_eq!(denied, (401, "Insufficient credentials".into()));
@@ -145,12 +147,7 @@ async fn session(url: &str) {
     assert_eq!((u.user.as_str(), u.roles), ("alice", strs(&["r"])));
     assert_refused(&alice, "/secret/y").await;
     let alice = as_user(&url, "alice", "new");
-    alice
-        .keys()
-        .set("/secret/y", "v")
-        .send()
-        .await
-        .expect("new password");
+    assert_allowed(&alice, "/secret/y").await;
     root.auth().disable().await.expect("disable");
 
     assert!(!auth.status().await.expect("status"));

@@ -90,23 +90,33 @@ fn wait(child: &mut Child, limit: Duration, what: &str) -> Option<i32> {
     }
 }
 
+/// Reads a child's output stream to its end on a thread.
+fn read_to_end(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
 /// Runs etcdctl to completion. The reference's password prompt runs `stty`,
 /// which complains on stderr when stdin is no terminal: those lines are dropped.
 pub(crate) fn ctl(bin: &Path, endpoint: &str, args: &[&str], stdin: &str) -> Run {
     let mut child = spawn_ctl(bin, endpoint, args, stdin.as_bytes());
-    let out = collect(child.stdout.take().expect("stdout"));
-    let err = collect(child.stderr.take().expect("stderr"));
+    let out = read_to_end(child.stdout.take().expect("stdout"));
+    let err = read_to_end(child.stderr.take().expect("stderr"));
     let what = format!("{} {}", bin.display(), args.join(" "));
     let code = wait(&mut child, Duration::from_secs(30), &what);
-    // The collectors finish at EOF, right after the exit.
-    std::thread::sleep(Duration::from_millis(20));
-    let stderr: String = text(&err)
+    // The readers end at EOF, once the process (and any `stty` it ran) is gone.
+    let (out, err) = (out.join(), err.join());
+    let stderr: String = err
+        .expect("stderr reader")
         .split_inclusive('\n')
         .filter(|l| !l.starts_with("stty: "))
         .collect();
     Run {
         code,
-        stdout: text(&out),
+        stdout: out.expect("stdout reader"),
         stderr,
     }
 }
@@ -134,7 +144,7 @@ pub(crate) fn reference_tools(test: &str) -> Option<(PathBuf, PathBuf)> {
 }
 
 /// Hex member ids (12+ digits) become `ID`.
-pub(crate) fn mask_ids(s: &str) -> String {
+fn mask_ids(s: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -158,7 +168,7 @@ pub(crate) fn mask_ids(s: &str) -> String {
 }
 
 /// Runs every step with both etcdctls and collects the differences.
-pub(crate) fn compare(
+fn compare(
     steps: &[(&[&str], &str)],
     reference: (&Path, &str),
     ours: (&Path, &str),
@@ -492,14 +502,14 @@ pub(crate) const AUTH_SESSION: &[(&[&str], &str)] = &[
     (&["user", "get", "alice"], ""),
 ];
 
-#[test]
-fn auth_session_matches_the_reference() {
-    let ours_ctl = workspace_bin("etcdctl");
-    let Some((etcd, ref_ctl)) = reference_tools("auth_session") else {
-        return;
-    };
-    let a = Server::start_with(etcd.clone(), &[]);
-    let b = Server::start_with(etcd, &[]);
+/// Runs [`AUTH_SESSION`] with the reference etcdctl against `reference`
+/// and with `other`'s etcdctl against its server, each on a fresh server,
+/// and returns the differences once ports and member ids are masked.
+pub(crate) fn auth_session_diffs(
+    reference: (&Path, &Server),
+    other: (&Path, &Server),
+) -> Vec<String> {
+    let (a, b) = (reference.1, other.1);
     let ports = [
         (a.client_port, "CLIENT"),
         (b.client_port, "CLIENT"),
@@ -513,12 +523,23 @@ fn auth_session_matches_the_reference() {
         }
         mask_ids(&s)
     };
-    let diffs = compare(
+    compare(
         AUTH_SESSION,
-        (&ref_ctl, &a.url()),
-        (&ours_ctl, &b.url()),
+        (reference.0, &a.url()),
+        (other.0, &b.url()),
         &normalise,
-    );
+    )
+}
+
+#[test]
+fn auth_session_matches_the_reference() {
+    let ours_ctl = workspace_bin("etcdctl");
+    let Some((etcd, ref_ctl)) = reference_tools("auth_session") else {
+        return;
+    };
+    let a = Server::start_with(etcd.clone(), &[]);
+    let b = Server::start_with(etcd, &[]);
+    let diffs = auth_session_diffs((&ref_ctl, &a), (&ours_ctl, &b));
     assert_no_diffs(&diffs, AUTH_SESSION.len());
     // The session did what it says (guards against both sides failing alike).
     let users = ctl(&ours_ctl, &b.url(), &["user", "list"], "");

@@ -98,8 +98,7 @@ fn key_for(task: usize, tasks: usize, n: u64, keys: u64) -> u64 {
 /// request (encoded once, here).
 fn client(timeout: Duration, authorization: Option<&str>) -> reqwest::Result<Client> {
     let mut headers = HeaderMap::new();
-    if let Some(value) = authorization.and_then(|v| HeaderValue::from_str(v).ok()) {
-        let mut value = value;
+    if let Some(mut value) = authorization.and_then(|v| HeaderValue::from_str(v).ok()) {
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
@@ -159,7 +158,11 @@ pub async fn preflight(base: &str, plan: &Plan) -> Result<(), String> {
         .client()
         .map_err(|e| format!("cannot build HTTP client: {e}"))?;
     let url = match plan.authorization {
-        Some(_) => plan.key_base.trim_end_matches('k').to_owned(),
+        Some(_) => plan
+            .key_base
+            .strip_suffix('k')
+            .unwrap_or(&plan.key_base)
+            .to_owned(),
         None => format!("{base}/v2/keys/"),
     };
     match client.get(&url).send().await {

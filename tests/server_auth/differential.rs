@@ -116,7 +116,8 @@ const WALKTHROUGH: &[&str] = &[
 ];
 
 /// The permission matrix of auth.md §4, the raw-path quirks, credentials
-/// in odd shapes, request-shape errors and Go's JSON decoding.
+/// in odd shapes, request-shape errors, Go's JSON decoding, and how the
+/// members handler checks methods and member ids around its root check.
 const MATRIX_AND_QUIRKS: &[&str] = &[
     "- PUT /v2/keys/foo/a/b value=1",
     "- PUT /v2/keys/foox value=1",
@@ -219,6 +220,14 @@ const MATRIX_AND_QUIRKS: &[&str] = &[
     "g:p GET /v2/keys/foo/a",
     "root:rootpw GET /v2/auth/users/g",
     "root:rootpw GET /v2/auth/users",
+    "- HEAD /v2/members",
+    "root:rootpw HEAD /v2/members/leader",
+    "root:rootpw DELETE /v2/members",
+    "root:rootpw PUT /v2/members/",
+    "root:rootpw PUT /v2/members/xyz",
+    "root:rootpw DELETE /v2/members/xyz",
+    "root:rootpw PUT /v2/members/1234",
+    r#"root:rootpw POST /v2/members/leader {"peerURLs":[]}"#,
     "root:rootpw DELETE /v2/auth/enable",
     "- DELETE /v2/auth/users/root",
     "- GET /v2/auth/users",

@@ -4,7 +4,7 @@
 //! and a golden session of our etcdctl against our server always runs.
 
 use crate::etcdctl_admin::{
-    assert_no_diffs, compare, ctl, mask_ids, reference_tools, Run, AUTH_SESSION,
+    assert_no_diffs, auth_session_diffs, ctl, reference_tools, Run, AUTH_SESSION,
 };
 use crate::util::{workspace_bin, Server};
 use std::path::Path;
@@ -17,27 +17,8 @@ fn session_against_our_server(test: &str, ctl_on_ours: Option<&Path>) {
     };
     let reference = Server::start_with(etcd, &[]);
     let ours = Server::start();
-    let ports = [
-        (reference.client_port, "CLIENT"),
-        (ours.client_port, "CLIENT"),
-        (reference.peer_port, "PEER"),
-        (ours.peer_port, "PEER"),
-    ];
-    let normalise = move |s: &str| {
-        let mut s = s.to_owned();
-        for (port, name) in ports {
-            s = s.replace(&format!("127.0.0.1:{port}"), name);
-        }
-        // Member names differ only in the harness ("n1" on both).
-        mask_ids(&s)
-    };
     let ctl_on_ours = ctl_on_ours.unwrap_or(&ref_ctl);
-    let diffs = compare(
-        AUTH_SESSION,
-        (&ref_ctl, &reference.url()),
-        (ctl_on_ours, &ours.url()),
-        &normalise,
-    );
+    let diffs = auth_session_diffs((&ref_ctl, &reference), (ctl_on_ours, &ours));
     assert_no_diffs(&diffs, AUTH_SESSION.len());
 }
 

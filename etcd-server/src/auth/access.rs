@@ -10,14 +10,15 @@
 //! Only when none exists does the guest role decide.
 //!
 //! Passwords are checked with bcrypt off the async runtime, once per
-//! credential and user record version ([`super::cache`]); the store lock is
-//! never held while bcrypt runs.
+//! password and stored hash ([`super::cache`]); the store lock is never
+//! held while bcrypt runs. With auth disabled a request costs one store
+//! read (`/2/enabled`, as in the reference) and nothing else.
 
 use super::basic::{credentials, Credentials};
-use super::records::{self, StoredUser};
-use super::{perm, GUEST_ROLE, ROOT_ROLE};
+use super::{perm, records, GUEST_ROLE, ROOT_ROLE};
 use crate::app::App;
 use crate::store::Store;
+use etcd_client::models::User;
 
 /// The first `Authorization` header of a request, as bytes.
 pub fn authorization(headers: &hyper::HeaderMap) -> Option<&[u8]> {
@@ -26,85 +27,77 @@ pub fn authorization(headers: &hyper::HeaderMap) -> Option<&[u8]> {
         .map(|v| v.as_bytes())
 }
 
-/// Whether `password` is right for `stored` (cached after the first bcrypt
-/// check against this version of the record).
-async fn authenticate(app: &App, user: &str, password: Vec<u8>, stored: &StoredUser) -> bool {
-    let cache = &app.auth.cache;
-    if cache.verified(user, &password, stored.modified_index) {
-        return true;
-    }
-    let Some(hash) = stored.user.password.clone() else {
+/// Whether `password` is right for `user` (cached after the first bcrypt
+/// check against this password hash).
+async fn authenticate(app: &App, password: Vec<u8>, user: &User) -> bool {
+    let Some(hash) = user.password.as_deref() else {
         return false;
     };
-    let (ok, password) = tokio::task::spawn_blocking(move || {
-        (bcrypt::verify(&password, &hash).unwrap_or(false), password)
-    })
-    .await
-    .unwrap_or((false, Vec::new()));
-    if ok {
-        cache.remember(user, &password, stored.modified_index);
+    let cache = &app.auth.cache;
+    if cache.verified(hash, &password) {
+        return true;
     }
-    ok
+    let hash = hash.to_owned();
+    let checked = tokio::task::spawn_blocking(move || {
+        let ok = bcrypt::verify(&password, &hash).unwrap_or(false);
+        (ok, hash, password)
+    })
+    .await;
+    match checked {
+        Ok((true, hash, password)) => {
+            cache.remember(&hash, &password);
+            true
+        }
+        _ => false,
+    }
 }
 
-/// What the first look at the store decided.
-enum First {
+/// Who an auth-enabled request is, from a first look at the store.
+enum Identity {
     /// Decided without a password check.
-    Done(bool),
+    Decided(bool),
     /// A password to check against this user record.
-    Check {
-        user: String,
-        password: Vec<u8>,
-        stored: StoredUser,
-    },
+    Claimed { password: Vec<u8>, user: User },
     /// The user named by the connection's client certificate.
-    Certified(StoredUser),
+    Certified(User),
 }
 
-/// Reads `/2/enabled` and, with basic credentials, the user record.
-/// Without credentials, the users named by `certified` (the client
-/// certificate chain's names) are read until one exists; `anonymous`
-/// decides when none does.
-fn first_look(
+/// With auth enabled: reads the user record the basic credentials name.
+/// Without credentials, the users named by the connection's client
+/// certificate chain are read until one exists; `anonymous` decides when
+/// none does. Malformed credentials and unknown users are refused.
+fn identify(
     store: &Store,
     header: Option<&[u8]>,
-    certified: Option<&[String]>,
     anonymous: impl FnOnce(&Store) -> bool,
-) -> First {
-    if !records::enabled(store) {
-        return First::Done(true);
-    }
+) -> Identity {
     match credentials(header) {
-        Credentials::Missing => certified
-            .unwrap_or_default()
-            .iter()
-            .find_map(|name| records::get_user(store, name).ok())
-            .map_or_else(|| First::Done(anonymous(store)), First::Certified),
-        Credentials::Malformed => First::Done(false),
+        Credentials::Missing => {
+            let certified = crate::tls::client_names();
+            certified
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .find_map(|name| records::get_user(store, name).ok())
+                .map_or_else(|| Identity::Decided(anonymous(store)), Identity::Certified)
+        }
+        Credentials::Malformed => Identity::Decided(false),
         Credentials::Basic { user, password } => match records::get_user(store, &user) {
-            Ok(stored) => First::Check {
-                user,
-                password,
-                stored,
-            },
-            Err(_) => First::Done(false),
+            Ok(user) => Identity::Claimed { password, user },
+            Err(_) => Identity::Decided(false),
         },
     }
 }
 
-/// The user record `first` leads to, once its password (if any) is
+/// The user record `identity` leads to, once its password (if any) is
 /// checked; `Err` holds the decision when there is none.
-async fn user_of(app: &App, first: First) -> Result<StoredUser, bool> {
-    match first {
-        First::Done(allowed) => Err(allowed),
-        First::Certified(stored) => Ok(stored),
-        First::Check {
-            user,
-            password,
-            stored,
-        } => {
-            if authenticate(app, &user, password, &stored).await {
-                Ok(stored)
+async fn user_of(app: &App, identity: Identity) -> Result<User, bool> {
+    match identity {
+        Identity::Decided(allowed) => Err(allowed),
+        Identity::Certified(user) => Ok(user),
+        Identity::Claimed { password, user } => {
+            if authenticate(app, password, &user).await {
+                Ok(user)
             } else {
                 Err(false)
             }
@@ -113,35 +106,39 @@ async fn user_of(app: &App, first: First) -> Result<StoredUser, bool> {
 }
 
 /// Whether the request with this `Authorization` header may read (or, with
-/// `write`, change) `key`, the raw request path after `/v2/keys`. A
-/// `recursive` request needs a `*` pattern covering the key. Without
-/// credentials the user named by the client certificate, or else the guest
-/// role, decides (the guest by its plain patterns, even for a recursive
-/// request); wrong or malformed credentials are always refused.
+/// `write`, change) the key `key()` gives: the raw request path after
+/// `/v2/keys` (worked out only when auth is enabled). A `recursive` request
+/// needs a `*` pattern covering the key. Without credentials the user named
+/// by the client certificate, or else the guest role, decides (the guest by
+/// its plain patterns, even for a recursive request); wrong or malformed
+/// credentials are always refused.
 pub async fn key_access(
     app: &App,
     header: Option<&[u8]>,
-    key: &[u8],
+    key: impl FnOnce() -> Vec<u8>,
     recursive: bool,
     write: bool,
 ) -> bool {
-    let certified = crate::tls::client_names();
-    let first = first_look(&app.store(), header, certified.as_deref(), |store| {
-        records::get_role(store, GUEST_ROLE).is_ok_and(|g| perm::has_key_access(&g, key, write))
-    });
-    let stored = match user_of(app, first).await {
-        Ok(stored) => stored,
+    let (key, identity) = {
+        let store = app.store();
+        if !records::enabled(&store) {
+            return true;
+        }
+        let key = key();
+        let identity = identify(&store, header, |store| {
+            records::get_role(store, GUEST_ROLE)
+                .is_ok_and(|guest| perm::has_access(&guest, &key, write, false))
+        });
+        (key, identity)
+    };
+    let user = match user_of(app, identity).await {
+        Ok(user) => user,
         Err(allowed) => return allowed,
     };
     let store = app.store();
-    stored.user.roles.iter().flatten().any(|name| {
-        records::get_role(&store, name).is_ok_and(|role| {
-            if recursive {
-                perm::has_recursive_access(&role, key, write)
-            } else {
-                perm::has_key_access(&role, key, write)
-            }
-        })
+    user.roles.iter().flatten().any(|name| {
+        records::get_role(&store, name)
+            .is_ok_and(|role| perm::has_access(&role, &key, write, recursive))
     })
 }
 
@@ -149,10 +146,15 @@ pub async fn key_access(
 /// its client certificate) is the root user's, or auth is disabled: what
 /// the auth API and membership changes need.
 pub async fn root_access(app: &App, header: Option<&[u8]>) -> bool {
-    let certified = crate::tls::client_names();
-    let first = first_look(&app.store(), header, certified.as_deref(), |_| false);
-    match user_of(app, first).await {
-        Ok(stored) => stored.user.roles.iter().flatten().any(|r| r == ROOT_ROLE),
+    let identity = {
+        let store = app.store();
+        if !records::enabled(&store) {
+            return true;
+        }
+        identify(&store, header, |_| false)
+    };
+    match user_of(app, identity).await {
+        Ok(user) => user.roles.iter().flatten().any(|r| r == ROOT_ROLE),
         Err(allowed) => allowed,
     }
 }

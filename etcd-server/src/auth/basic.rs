@@ -3,6 +3,10 @@
 //! skipped, non-zero trailing bits accepted), and the user name up to the
 //! first `:`.
 
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, Engine};
+
 /// What a request's `Authorization` header says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
@@ -36,45 +40,27 @@ pub fn credentials(header: Option<&[u8]>) -> Credentials {
     }
 }
 
-fn sextet(c: u8) -> Option<u32> {
-    let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
-}
+/// Go's `base64.StdEncoding`: standard alphabet, padding required and
+/// canonical (`=` only to fill the last group), but the unused low bits of
+/// the last symbol not checked. The `base64` crate's `STANDARD` engine
+/// refuses non-zero ones (`YR==`); Go decodes them.
+const GO_STD: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+);
 
-/// Go's `base64.StdEncoding.DecodeString`: groups of four characters, `=`
-/// padding only in the last group, line breaks ignored, the unused low bits
-/// of the last character not checked.
+/// Go's `base64.StdEncoding.DecodeString`: [`GO_STD`], with line breaks
+/// (CR, LF) skipped wherever they are.
 fn decode_std_base64(input: &[u8]) -> Option<Vec<u8>> {
-    let chars: Vec<u8> = input
-        .iter()
-        .copied()
-        .filter(|&c| c != b'\r' && c != b'\n')
-        .collect();
-    if chars.len() % 4 != 0 {
-        return None;
+    let is_break = |c: &u8| *c == b'\r' || *c == b'\n';
+    if input.iter().any(is_break) {
+        let kept: Vec<u8> = input.iter().copied().filter(|c| !is_break(c)).collect();
+        GO_STD.decode(kept).ok()
+    } else {
+        GO_STD.decode(input).ok()
     }
-    let groups = chars.len() / 4;
-    let mut out = Vec::with_capacity(groups * 3);
-    for (i, group) in chars.chunks(4).enumerate() {
-        let pad = group.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && i + 1 != groups) {
-            return None;
-        }
-        let mut n = 0u32;
-        for (j, &c) in group[..4 - pad].iter().enumerate() {
-            n |= sextet(c)? << (18 - 6 * j);
-        }
-        let bytes = n.to_be_bytes();
-        out.extend_from_slice(&bytes[1..4 - pad]);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -125,8 +111,13 @@ mod tests {
         assert_eq!(d("YWI="), Some(b"ab".to_vec()));
         assert_eq!(d("YWJj"), Some(b"abc".to_vec()));
         assert_eq!(d("YW\r\nJj"), Some(b"abc".to_vec()));
-        // Non-zero trailing bits are accepted ("YR==" decodes as "a").
+        assert_eq!(d("YQ=\n="), Some(b"a".to_vec()));
+        assert_eq!(d("YQ==\r\n"), Some(b"a".to_vec()));
+        // Non-zero trailing bits are accepted ("YR==" decodes as "a"), which
+        // the crate's STANDARD engine would refuse.
         assert_eq!(d("YR=="), Some(b"a".to_vec()));
+        let standard = base64::engine::general_purpose::STANDARD;
+        assert!(standard.decode("YR==").is_err());
         for bad in [
             "Y", "YQ=", "Y===", "====", "YQ==YWJj", "YW=j", "YW J", "YWJ-",
         ] {

@@ -1,25 +1,26 @@
-//! Passwords already verified, so that bcrypt (tens of milliseconds at cost
-//! 10) runs once per credential instead of once per request.
+//! Passwords already checked against a bcrypt hash, so that bcrypt (tens of
+//! milliseconds at cost 10) runs once per password and stored hash instead
+//! of once per request.
 //!
-//! An entry is keyed by a keyed BLAKE3 hash of the user name and password
-//! (the key is random per process, so nothing stored here can be checked
-//! against a guess elsewhere, and no password is kept) and remembers the
-//! `modifiedIndex` of the user record it was verified against. Any change of
-//! the record (password, roles, delete and re-create) gives it a new index,
-//! so the entry stops matching and is dropped at its next use; roles are
-//! always read fresh from the store.
+//! An entry is a keyed BLAKE3 hash of a user record's bcrypt hash and a
+//! password that matched it (the key is random per process, so nothing
+//! stored here can be checked against a guess elsewhere, and no password is
+//! kept). Whether a password matches a bcrypt hash never changes, so entries
+//! need no invalidation: a new password, or a user deleted and created
+//! again, stores a new hash (bcrypt salts each one) that no old entry names.
+//! Roles are not cached (they are read from the store on every request), so
+//! granting or revoking one costs no bcrypt run.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// Most entries kept; past that the cache starts over.
 const MAX_ENTRIES: usize = 4096;
 
-/// Verified `(user, password)` pairs and the user record version they were
-/// verified against.
+/// `(bcrypt hash, password)` pairs known to match.
 pub struct CredentialCache {
     key: [u8; 32],
-    entries: Mutex<HashMap<[u8; 32], u64>>,
+    entries: Mutex<HashSet<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for CredentialCache {
@@ -49,45 +50,36 @@ impl CredentialCache {
         }
         CredentialCache {
             key,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashSet::new()),
         }
     }
 
-    fn digest(&self, user: &str, password: &[u8]) -> [u8; 32] {
+    fn digest(&self, hash: &str, password: &[u8]) -> [u8; 32] {
         let mut h = blake3::Hasher::new_keyed(&self.key);
-        h.update(&(user.len() as u64).to_le_bytes());
-        h.update(user.as_bytes());
+        h.update(&(hash.len() as u64).to_le_bytes());
+        h.update(hash.as_bytes());
         h.update(password);
         *h.finalize().as_bytes()
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], u64>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashSet<[u8; 32]>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether `password` was verified for `user` while its record was at
-    /// `modified_index`. A stale entry is dropped.
-    pub fn verified(&self, user: &str, password: &[u8], modified_index: u64) -> bool {
-        let digest = self.digest(user, password);
-        let mut entries = self.entries();
-        match entries.get(&digest) {
-            Some(&index) if index == modified_index => true,
-            Some(_) => {
-                entries.remove(&digest);
-                false
-            }
-            None => false,
-        }
+    /// Whether `password` is known to match the bcrypt `hash`.
+    pub fn verified(&self, hash: &str, password: &[u8]) -> bool {
+        let digest = self.digest(hash, password);
+        self.entries().contains(&digest)
     }
 
-    /// Records that `password` is right for `user`'s record at `modified_index`.
-    pub fn remember(&self, user: &str, password: &[u8], modified_index: u64) {
-        let digest = self.digest(user, password);
+    /// Records that `password` matches the bcrypt `hash`.
+    pub fn remember(&self, hash: &str, password: &[u8]) {
+        let digest = self.digest(hash, password);
         let mut entries = self.entries();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(digest, modified_index);
+        entries.insert(digest);
     }
 
     /// Number of entries.
@@ -106,35 +98,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entries_follow_the_record() {
+    fn entries_name_one_hash_and_password() {
         let c = CredentialCache::new();
-        assert!(!c.verified("alice", b"pw", 7));
-        c.remember("alice", b"pw", 7);
-        assert!(c.verified("alice", b"pw", 7));
-        assert!(!c.verified("alice", b"other", 7));
-        assert!(!c.verified("bob", b"pw", 7));
-        // The user name and password are not confused at their boundary.
-        c.remember("ab", b"c", 1);
-        assert!(!c.verified("a", b"bc", 1));
-        // A changed record (new index) invalidates and drops the entry.
-        assert!(!c.verified("alice", b"pw", 9));
-        assert!(!c.verified("alice", b"pw", 7));
-        assert_eq!(c.len(), 1);
+        assert!(!c.verified("$2a$10$h1", b"pw"));
+        c.remember("$2a$10$h1", b"pw");
+        assert!(c.verified("$2a$10$h1", b"pw"));
+        assert!(!c.verified("$2a$10$h1", b"other"));
+        // A new hash (a changed password, a re-created user) is not known.
+        assert!(!c.verified("$2a$10$h2", b"pw"));
+        // The hash and the password are not confused at their boundary.
+        c.remember("ab", b"c");
+        assert!(!c.verified("a", b"bc"));
+        assert_eq!(c.len(), 2);
     }
 
     #[test]
     fn keys_differ_per_cache() {
         let (a, b) = (CredentialCache::new(), CredentialCache::new());
-        assert_ne!(a.digest("u", b"p"), b.digest("u", b"p"));
+        assert_ne!(a.digest("h", b"p"), b.digest("h", b"p"));
     }
 
     #[test]
     fn bounded() {
         let c = CredentialCache::new();
         for i in 0..MAX_ENTRIES + 10 {
-            c.remember(&format!("u{i}"), b"p", 1);
+            c.remember(&format!("h{i}"), b"p");
         }
         assert!(c.len() <= MAX_ENTRIES);
-        assert!(c.verified(&format!("u{}", MAX_ENTRIES + 9), b"p", 1));
+        assert!(c.verified(&format!("h{}", MAX_ENTRIES + 9), b"p"));
     }
 }

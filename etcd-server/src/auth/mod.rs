@@ -11,8 +11,8 @@
 //!   and the reference's merge rules for grants and revokes.
 //! - [`perm`]: matching keys against a role's patterns.
 //! - [`basic`]: the `Authorization: Basic` header, parsed as Go parses it.
-//! - [`cache`]: verified passwords, so bcrypt runs once per credential and
-//!   user record instead of once per request.
+//! - [`cache`]: verified passwords, so bcrypt runs once per password and
+//!   stored hash instead of once per request.
 //! - [`access`]: the decisions: may this request read or write that key, is
 //!   it the root user's (handlers answer with `crate::http::auth`).
 //! - [`ops`]: the writes of the auth API (create, update and delete users and

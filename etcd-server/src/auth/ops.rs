@@ -6,7 +6,7 @@
 //! until this process has found `/2/enabled`, the creation of `/2`,
 //! `/2/users`, `/2/roles` and `/2/enabled` (`false`), then the change itself.
 
-use super::records::{self, enabled_path, role_path, user_path};
+use super::records::{self, role_path, user_path, ENABLED_PATH};
 use super::{AuthError, BCRYPT_COST, GUEST_ROLE, ROOT_ROLE, ROOT_USER};
 use crate::app::{now_nanos, App};
 use crate::raft::{Batch, Request};
@@ -29,7 +29,7 @@ fn ensure_commands() -> Vec<Command> {
     };
     let mut cmds: Vec<Command> = DIRS.iter().map(|p| dir(p)).collect();
     cmds.push(Command::Create {
-        path: enabled_path(),
+        path: ENABLED_PATH.to_owned(),
         value: b"false".to_vec(),
         dir: false,
         ttl: None,
@@ -198,7 +198,7 @@ pub async fn create_user(app: &App, mut request: User) -> Result<User, AuthError
 /// revoke, 400 when nothing changes.
 pub async fn update_user(app: &App, request: User) -> Result<User, AuthError> {
     barrier(app).await?;
-    let old = records::get_user(&app.store(), &request.user)?.user;
+    let old = records::get_user(&app.store(), &request.user)?;
     let roles = records::merge_roles(&old, &request.grant, &request.revoke)?;
     let password = match request.password {
         Some(p) => Some(hash_password(p).await?),
@@ -325,7 +325,7 @@ pub async fn enable(app: &App) -> Result<(), AuthError> {
     if records::get_role(&app.store(), GUEST_ROLE).is_err() {
         create_role(app, &records::full_access_role(GUEST_ROLE)).await?;
     }
-    write(app, set(enabled_path(), b"true".to_vec(), false)).await?;
+    write(app, set(ENABLED_PATH.to_owned(), b"true".to_vec(), false)).await?;
     Ok(())
 }
 
@@ -338,7 +338,7 @@ pub async fn disable(app: &App) -> Result<(), AuthError> {
     if !records::enabled(&app.store()) {
         return Err(AuthError::auth(409, "already disabled"));
     }
-    write(app, set(enabled_path(), b"false".to_vec(), false)).await?;
+    write(app, set(ENABLED_PATH.to_owned(), b"false".to_vec(), false)).await?;
     Ok(())
 }
 

@@ -32,14 +32,15 @@ fn patterns(role: &Role, write: bool) -> &[String] {
     list.as_deref().unwrap_or_default()
 }
 
-/// Whether `role` may read (or, with `write`, change) `key`.
-pub fn has_key_access(role: &Role, key: &[u8], write: bool) -> bool {
-    role.role == ROOT_ROLE || patterns(role, write).iter().any(|p| simple_match(p, key))
-}
-
-/// Whether `role` may read (or change) `key` and everything below it.
-pub fn has_recursive_access(role: &Role, key: &[u8], write: bool) -> bool {
-    role.role == ROOT_ROLE || patterns(role, write).iter().any(|p| prefix_match(p, key))
+/// Whether `role` may read (or, with `write`, change) `key`, and with
+/// `recursive` everything below it.
+pub fn has_access(role: &Role, key: &[u8], write: bool, recursive: bool) -> bool {
+    let covers = if recursive {
+        prefix_match
+    } else {
+        simple_match
+    };
+    role.role == ROOT_ROLE || patterns(role, write).iter().any(|p| covers(p, key))
 }
 
 #[cfg(test)]
@@ -97,16 +98,16 @@ mod tests {
     #[test]
     fn roles() {
         let r = role("r", &["/bar", "/bar/*"], &["/bar/w*"]);
-        assert!(has_key_access(&r, b"/bar", false));
-        assert!(!has_key_access(&r, b"/bar", true));
-        assert!(has_key_access(&r, b"/bar/wok", true));
-        assert!(!has_recursive_access(&r, b"/bar", false));
-        assert!(has_recursive_access(&r, b"/bar/x", false));
+        assert!(has_access(&r, b"/bar", false, false));
+        assert!(!has_access(&r, b"/bar", true, false));
+        assert!(has_access(&r, b"/bar/wok", true, false));
+        assert!(!has_access(&r, b"/bar", false, true));
+        assert!(has_access(&r, b"/bar/x", false, true));
         let root = role("root", &[], &[]);
-        assert!(has_key_access(&root, b"", true));
-        assert!(has_recursive_access(&root, b"/anything", true));
+        assert!(has_access(&root, b"", true, false));
+        assert!(has_access(&root, b"/anything", true, true));
         let mut none = role("n", &[], &[]);
         none.permissions.kv.read = None;
-        assert!(!has_key_access(&none, b"/a", false));
+        assert!(!has_access(&none, b"/a", false, false));
     }
 }

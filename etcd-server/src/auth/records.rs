@@ -12,10 +12,8 @@ use etcd_client::models::{Permissions, Role, RwPermission, User};
 use etcd_client::ErrorCode;
 use std::collections::BTreeSet;
 
-/// Store path of the enabled flag.
-pub fn enabled_path() -> String {
-    format!("{PERMS_PREFIX}/enabled")
-}
+/// Store path of the enabled flag (read by every keys request).
+pub const ENABLED_PATH: &str = "/2/enabled";
 
 /// Store path of a user record.
 pub fn user_path(name: &str) -> String {
@@ -48,18 +46,10 @@ pub fn full_access_role(name: &str) -> Role {
     }
 }
 
-/// A user record with the index of its last change (which changes with its
-/// password and its roles).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredUser {
-    pub user: User,
-    pub modified_index: u64,
-}
-
 /// Whether auth is enabled (one store read of `/2/enabled`; a missing or
 /// unreadable flag means disabled).
 pub fn enabled(store: &Store) -> bool {
-    match store.get(&enabled_path(), false, false, 0) {
+    match store.get(ENABLED_PATH, false, false, 0) {
         Ok(event) => event
             .node
             .value
@@ -87,16 +77,13 @@ pub fn attach_root_role(user: &mut User) {
 /// # Errors
 ///
 /// 404 for a missing user; other store errors as they are.
-pub fn get_user(store: &Store, name: &str) -> Result<StoredUser, AuthError> {
+pub fn get_user(store: &Store, name: &str) -> Result<User, AuthError> {
     match store.get(&user_path(name), false, false, 0) {
         Ok(event) => {
             let value = event.node.value.as_deref().ok_or(AuthError::Internal)?;
             let mut user: User = serde_json::from_str(value).map_err(|_| AuthError::Internal)?;
             attach_root_role(&mut user);
-            Ok(StoredUser {
-                user,
-                modified_index: event.node.modified_index,
-            })
+            Ok(user)
         }
         Err(e) if e.code == ErrorCode::KEY_NOT_FOUND => Err(AuthError::auth(
             404,
@@ -386,6 +373,11 @@ mod tests {
         let out = merge_role(&with_grant, &req(None, Some(kv(None, None)))).unwrap();
         assert_eq!(out.grant, None);
         assert_ne!(out, with_grant);
+    }
+
+    #[test]
+    fn the_flag_is_under_the_prefix() {
+        assert_eq!(ENABLED_PATH, format!("{PERMS_PREFIX}/enabled"));
     }
 
     #[test]

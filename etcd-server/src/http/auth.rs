@@ -10,6 +10,7 @@ use super::{empty, etcd_error, json_resp, method_not_allowed, set, with_status, 
 use crate::app::App;
 use crate::auth::{access, body, ops, records, AuthError};
 use crate::ids;
+use crate::store::Store;
 use etcd_client::models::{AuthStatus, HttpErrorBody, RoleList, User, UserList, UserWithRoles};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -31,14 +32,9 @@ pub fn routes(path: &str) -> bool {
         || path.starts_with("/v2/auth/roles/")
 }
 
-/// The auth API's refusal: 401 `{"message":"Insufficient credentials"}`,
-/// without `X-Etcd-Cluster-Id`.
-pub fn unauthorized() -> Resp {
-    message(401, "Insufficient credentials")
-}
-
 /// Requires the root user when auth is enabled: `Err` holds the reference's
-/// 401 answer (the same as the auth API's), to be returned as is.
+/// 401 answer, `{"message":"Insufficient credentials"}` without
+/// `X-Etcd-Cluster-Id` (the same as the auth API's), to be returned as is.
 ///
 /// For a handler that only root may use (membership changes, backups):
 ///
@@ -59,7 +55,7 @@ pub async fn require_root(app: &App, headers: &HeaderMap) -> Result<(), Resp> {
     if access::root_access(app, access::authorization(headers)).await {
         Ok(())
     } else {
-        Err(unauthorized())
+        Err(message(401, "Insufficient credentials"))
     }
 }
 
@@ -141,9 +137,12 @@ async fn enable_disable(app: &App, method: &Method, headers: &HeaderMap) -> Resp
     if !matches!(*method, Method::GET | Method::PUT | Method::DELETE) {
         return method_not_allowed("GET,PUT,DELETE");
     }
-    if *method != Method::GET && !access::root_access(app, access::authorization(headers)).await {
-        return unauthorized();
+    if *method != Method::GET {
+        if let Err(refused) = require_root(app, headers).await {
+            return refused;
+        }
     }
+    // Read for every method, as the reference does (a get in the counters).
     let enabled = records::enabled(&app.store());
     match *method {
         Method::GET => ok_json(app, 200, &AuthStatus { enabled }),
@@ -152,62 +151,64 @@ async fn enable_disable(app: &App, method: &Method, headers: &HeaderMap) -> Resp
     }
 }
 
-async fn base_users(app: &App, method: &Method, headers: &HeaderMap, query: Option<&str>) -> Resp {
+/// `GET /v2/auth/users` and `GET /v2/auth/roles`, for root only: `names`
+/// reads the list, then the query is checked (an invalid one is a 500 after
+/// that read, as in the reference), then `collect` reads the records.
+async fn listing<T: serde::Serialize>(
+    app: &App,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    names: fn(&Store) -> Result<Vec<String>, AuthError>,
+    collect: impl FnOnce(&Store, Vec<String>) -> Result<T, AuthError>,
+) -> Resp {
     if *method != Method::GET {
         return method_not_allowed("GET");
     }
-    if !access::root_access(app, access::authorization(headers)).await {
-        return unauthorized();
+    if let Err(refused) = require_root(app, headers).await {
+        return refused;
     }
-    let store = app.store();
-    let names = match records::all_users(&store) {
-        Ok(names) => names,
-        Err(e) => return error(app, &e),
+    let list = {
+        let store = app.store();
+        match names(&store) {
+            Ok(_) if !query_is_valid(query) => Err(AuthError::Internal),
+            Ok(names) => collect(&store, names),
+            Err(e) => Err(e),
+        }
     };
-    if !query_is_valid(query) {
-        return error(app, &AuthError::Internal);
-    }
-    let mut users = Vec::with_capacity(names.len());
-    for name in names {
-        let stored = match records::get_user(&store, &name) {
-            Ok(s) => s,
-            Err(e) => return error(app, &e),
-        };
-        // Roles that no longer exist are left out of the list.
-        let roles = stored
-            .user
-            .roles
-            .iter()
-            .flatten()
-            .filter_map(|r| records::get_role(&store, r).ok())
-            .collect();
-        users.push(UserWithRoles {
-            user: stored.user.user,
-            roles,
-        });
-    }
-    drop(store);
-    ok_json(app, 200, &UserList { users })
+    answer(app, list, |list| ok_json(app, 200, &list))
+}
+
+async fn base_users(app: &App, method: &Method, headers: &HeaderMap, query: Option<&str>) -> Resp {
+    let users = |store: &Store, names: Vec<String>| {
+        let users = names.iter().map(|name| listed_user(store, name));
+        Ok(UserList {
+            users: users.collect::<Result<_, _>>()?,
+        })
+    };
+    listing(app, method, headers, query, records::all_users, users).await
+}
+
+/// A user of the users list, with the roles that still exist.
+fn listed_user(store: &Store, name: &str) -> Result<UserWithRoles, AuthError> {
+    let user = records::get_user(store, name)?;
+    let roles = user.roles.iter().flatten();
+    Ok(UserWithRoles {
+        roles: roles
+            .filter_map(|r| records::get_role(store, r).ok())
+            .collect(),
+        user: user.user,
+    })
 }
 
 async fn base_roles(app: &App, method: &Method, headers: &HeaderMap, query: Option<&str>) -> Resp {
-    if *method != Method::GET {
-        return method_not_allowed("GET");
-    }
-    if !access::root_access(app, access::authorization(headers)).await {
-        return unauthorized();
-    }
-    let store = app.store();
-    let names = match records::all_roles(&store) {
-        Ok(names) => names,
-        Err(e) => return error(app, &e),
+    let roles = |store: &Store, names: Vec<String>| {
+        let roles = names.iter().map(|name| records::get_role(store, name));
+        Ok(RoleList {
+            roles: roles.collect::<Result<_, _>>()?,
+        })
     };
-    if !query_is_valid(query) {
-        return error(app, &AuthError::Internal);
-    }
-    let roles: Result<Vec<_>, _> = names.iter().map(|n| records::get_role(&store, n)).collect();
-    drop(store);
-    answer(app, roles, |roles| ok_json(app, 200, &RoleList { roles }))
+    listing(app, method, headers, query, records::all_roles, roles).await
 }
 
 /// The PUT body (at most [`MAX_BODY`] bytes are read; more is invalid JSON).
@@ -233,8 +234,8 @@ async fn for_user(
     if !matches!(*method, Method::GET | Method::PUT | Method::DELETE) {
         return method_not_allowed("GET,PUT,DELETE");
     }
-    if !access::root_access(app, access::authorization(req.headers())).await {
-        return unauthorized();
+    if let Err(refused) = require_root(app, req.headers()).await {
+        return refused;
     }
     match *method {
         Method::GET => get_user(app, name, query),
@@ -249,30 +250,25 @@ async fn for_user(
 }
 
 fn get_user(app: &App, name: &str, query: Option<&str>) -> Resp {
-    let store = app.store();
-    let stored = match records::get_user(&store, name) {
-        Ok(s) => s,
-        Err(e) => return error(app, &e),
+    let user = {
+        let store = app.store();
+        match records::get_user(&store, name) {
+            Ok(_) if !query_is_valid(query) => Err(AuthError::Internal),
+            // Here a missing role is an error.
+            Ok(user) => user
+                .roles
+                .iter()
+                .flatten()
+                .map(|r| records::get_role(&store, r))
+                .collect::<Result<_, _>>()
+                .map(|roles| UserWithRoles {
+                    user: user.user,
+                    roles,
+                }),
+            Err(e) => Err(e),
+        }
     };
-    if !query_is_valid(query) {
-        return error(app, &AuthError::Internal);
-    }
-    // Here a missing role is an error.
-    let roles: Result<Vec<_>, _> = stored
-        .user
-        .roles
-        .iter()
-        .flatten()
-        .map(|r| records::get_role(&store, r))
-        .collect();
-    drop(store);
-    answer(app, roles, |roles| {
-        let user = UserWithRoles {
-            user: stored.user.user,
-            roles,
-        };
-        ok_json(app, 200, &user)
-    })
+    answer(app, user, |user| ok_json(app, 200, &user))
 }
 
 async fn put_user(app: &App, name: &str, body: &[u8]) -> Resp {
@@ -308,8 +304,8 @@ async fn for_role(app: &App, method: &Method, name: &str, req: Request<Incoming>
     if !matches!(*method, Method::GET | Method::PUT | Method::DELETE) {
         return method_not_allowed("GET,PUT,DELETE");
     }
-    if !access::root_access(app, access::authorization(req.headers())).await {
-        return unauthorized();
+    if let Err(refused) = require_root(app, req.headers()).await {
+        return refused;
     }
     match *method {
         Method::GET => {

@@ -10,6 +10,7 @@ use hyper::{Method, Request};
 use serde::Serialize;
 use std::time::Duration;
 
+/// Answers a request for any client route but `/v2/keys` and the backup.
 pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incoming>) -> Resp {
     let get_only = |f: &dyn Fn() -> Resp| {
         if method == Method::GET {

@@ -21,15 +21,6 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
-/// The store path of a user key (`/` is the `/1` namespace itself).
-fn internal(key: &str) -> String {
-    if key == "/" {
-        KEYS_PREFIX.to_owned()
-    } else {
-        format!("{KEYS_PREFIX}{key}")
-    }
-}
-
 /// The reference answers a write or quorum read that raft cannot complete
 /// with error 300 and index 0.
 fn raft_error(cause: &str) -> Error {
@@ -64,69 +55,59 @@ fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
 
 /// Answers a request whose path [`super::keys_request::key_path`] routed here.
 pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> Resp {
-    let method = req.method().clone();
-    let query = req.uri().query().map(str::to_owned);
+    let (parts, body) = req.into_parts();
+    let method = &parts.method;
     let key = match path {
-        KeysPath::Redirect(location) => return redirect(&method, &location),
+        KeysPath::Redirect(location) => return redirect(method, &location),
         KeysPath::BadRequest => return super::bad_request(),
         KeysPath::Clean(key) => key,
     };
     if !matches!(
-        method,
+        *method,
         Method::GET | Method::HEAD | Method::PUT | Method::POST | Method::DELETE
     ) {
         return method_not_allowed("HEAD,GET,PUT,POST,DELETE");
     }
-    let content_type = req
-        .headers()
+    let content_type = parts
+        .headers
         .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let raw_key = raw_key(req.uri().path());
-    let authorization = crate::auth::access::authorization(req.headers()).map(<[u8]>::to_vec);
+        .and_then(|v| v.to_str().ok());
     // Only a form body of a PUT or POST is ever read (the reference ignores
     // every other body), and at most 10 MiB of it.
-    let body = if (method == Method::PUT || method == Method::POST)
-        && is_form_content_type(content_type.as_deref())
+    let body = if (*method == Method::PUT || *method == Method::POST)
+        && is_form_content_type(content_type)
     {
-        match Limited::new(req.into_body(), MAX_FORM_BODY).collect().await {
+        match Limited::new(body, MAX_FORM_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => return etcd_error(app, &Error::post_too_large()),
         }
     } else {
         Bytes::new()
     };
-    let kr = match parse(
-        &method,
-        key,
-        query.as_deref(),
-        content_type.as_deref(),
-        &body,
-    ) {
+    let kr = match parse(method, key, parts.uri.query(), content_type, &body) {
         Ok(kr) => kr,
         Err(e) => return etcd_error(app, &e),
     };
-    let reading = method == Method::GET || method == Method::HEAD;
     let allowed = crate::auth::key_access(
         app,
-        authorization.as_deref(),
-        &raw_key,
+        crate::auth::access::authorization(&parts.headers),
+        || raw_key(parts.uri.path()),
         kr.recursive,
-        !reading,
+        kr.is_write(),
     )
     .await;
     if !allowed {
         return etcd_error(app, &insufficient_credentials());
     }
-    if reading {
-        read(app, &kr).await
-    } else {
+    if kr.is_write() {
         write(app, kr).await
+    } else {
+        read(app, &kr).await
     }
 }
 
 async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
-    let path = internal(&kr.key);
+    let path = kr.store_path();
     if kr.wait {
         return watch(app, kr, &path);
     }
