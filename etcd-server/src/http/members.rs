@@ -2,7 +2,7 @@
 //! leader; other members pass the request on to it and relay its answer).
 //! With auth enabled, only the root user may change the membership.
 
-use super::{json_resp, method_not_allowed, set, Resp};
+use super::{json_resp, method_not_allowed, set, text_error, Resp};
 use crate::app::App;
 use crate::cluster::{self, MemberInfo};
 use crate::ids;
@@ -20,15 +20,25 @@ use std::sync::OnceLock;
 /// Largest members request body accepted.
 const MAX_BODY: usize = 64 * 1024;
 
+/// Sets `X-Etcd-Cluster-Id`, which every answer of the members handler past
+/// its method and root checks carries.
+fn with_cluster_id(app: &App, mut r: Resp) -> Resp {
+    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
+    r
+}
+
+/// A JSON answer of the members API (with a newline, as Go's encoder writes).
+fn members_json(app: &App, status: u16, value: &impl Serialize) -> Resp {
+    with_cluster_id(app, json_resp(status, value, true))
+}
+
 /// An error answer of the members API: `{"message":"..."}`.
-pub fn members_error(app: &App, status: u16, message: &str) -> Resp {
+fn members_error(app: &App, status: u16, message: &str) -> Resp {
     #[derive(Serialize)]
     struct Message<'a> {
         message: &'a str,
     }
-    let mut r = json_resp(status, &Message { message }, false);
-    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-    r
+    with_cluster_id(app, json_resp(status, &Message { message }, false))
 }
 
 fn failure(app: &App, f: &Failure) -> Resp {
@@ -41,12 +51,14 @@ struct PeerUrls {
     peer_urls: Option<Vec<String>>,
 }
 
-/// Answers one `/v2/members...` request.
+/// Answers one `/v2/members...` request. The reference's members handler
+/// allows GET, POST, DELETE and PUT only (HEAD too is a 405), before the
+/// root check of a change.
 pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incoming>) -> Resp {
     let rest = path.strip_prefix("/v2/members").unwrap_or_default();
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     match *method {
-        Method::GET | Method::HEAD => read(app, rest).await,
+        Method::GET => read(app, rest).await,
         Method::POST | Method::PUT | Method::DELETE => {
             if let Err(refused) = super::auth::require_root(app, req.headers()).await {
                 return refused;
@@ -75,9 +87,7 @@ async fn read(app: &App, rest: &str) -> Resp {
             let list = List {
                 members: cluster::members(&app.store()),
             };
-            let mut r = json_resp(200, &list, true);
-            set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-            r
+            members_json(app, 200, &list)
         }
         "leader" => {
             let leader = app.leader().and_then(|(id, _)| {
@@ -86,11 +96,7 @@ async fn read(app: &App, rest: &str) -> Resp {
                     .find(|m| m.id == ids::hex(id))
             });
             match leader {
-                Some(m) => {
-                    let mut r = json_resp(200, &m, true);
-                    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-                    r
-                }
+                Some(m) => members_json(app, 200, &m),
                 None => members_error(app, 503, "During election"),
             }
         }
@@ -98,9 +104,27 @@ async fn read(app: &App, rest: &str) -> Resp {
     }
 }
 
+/// The refusal of a PUT or DELETE that does not name a member the way the
+/// reference requires before anything else (even the `Content-Type` of a
+/// PUT): no id is a 405 (Go's plain-text `http.Error`), an id that is not
+/// hex a 404.
+fn bad_member_id(app: &App, id: &str) -> Option<Resp> {
+    if id.is_empty() {
+        return Some(with_cluster_id(app, text_error(405, "Method Not Allowed")));
+    }
+    if ids::parse_hex(id).is_none() {
+        return Some(members_error(app, 404, &format!("No such member: {id}")));
+    }
+    None
+}
+
 async fn change(app: &App, method: &Method, rest: &str, req: Request<Incoming>) -> Resp {
-    // The reference checks the Content-Type before the path, even for
-    // `POST /v2/members/leader` (spec members-stats.md §2).
+    // A POST adds a member whatever follows `/v2/members` (even `leader`).
+    if *method != Method::POST {
+        if let Some(refused) = bad_member_id(app, rest) {
+            return refused;
+        }
+    }
     let content_type = req
         .headers()
         .get(CONTENT_TYPE)
@@ -137,32 +161,24 @@ async fn change(app: &App, method: &Method, rest: &str, req: Request<Incoming>) 
         })?;
         Ok(parsed.peer_urls.unwrap_or_default())
     };
-    let result = match (method, rest) {
-        (&Method::POST, "") => match urls() {
-            Ok(u) => match membership::add(app, u).await {
-                Ok(m) => {
-                    let mut r = json_resp(201, &m, true);
-                    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-                    return r;
-                }
-                Err(f) => Err(f),
-            },
+    let result = match *method {
+        Method::POST => {
+            return match urls() {
+                Ok(u) => match membership::add(app, u).await {
+                    Ok(m) => members_json(app, 201, &m),
+                    Err(f) => failure(app, &f),
+                },
+                Err(f) => failure(app, &f),
+            }
+        }
+        Method::DELETE => membership::remove(app, rest).await,
+        _ => match urls() {
+            Ok(u) => membership::update(app, rest, u).await,
             Err(f) => Err(f),
         },
-        (&Method::DELETE, id) if !id.is_empty() => membership::remove(app, id).await,
-        (&Method::PUT, id) if !id.is_empty() => match urls() {
-            Ok(u) => membership::update(app, id, u).await,
-            Err(f) => Err(f),
-        },
-        (&Method::POST, _) => return members_error(app, 404, "Not found"),
-        _ => return method_not_allowed("GET,POST"),
     };
     match result {
-        Ok(()) => {
-            let mut r = super::with_status(204, super::full(Bytes::new()));
-            set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-            r
-        }
+        Ok(()) => with_cluster_id(app, super::with_status(204, super::full(Bytes::new()))),
         Err(f) => failure(app, &f),
     }
 }
