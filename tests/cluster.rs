@@ -2,7 +2,9 @@
 //! the cluster survives the loss of its leader and full restarts, and a
 //! restarted member catches up.
 
-use crate::util::{form, raw, reference_etcd, restart_all, start_cluster, Server};
+use crate::util::{
+    form, raw, reference_etcd, restart_all, start_cluster, start_cluster_of, workspace_bin, Server,
+};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -166,21 +168,12 @@ fn leader_loss_elects_a_new_leader_and_loses_nothing() {
     put(&members[2], "/f/final", "ok");
 }
 
-/// Starts a cluster with extra flags for every member.
-fn start_cluster_with(n: usize, extra: &[&str]) -> Vec<Server> {
-    let mut members = start_cluster(n);
-    for m in &mut members {
-        m.extra.extend(extra.iter().map(|s| s.to_string()));
-    }
-    restart_all(&mut members);
-    members
-}
-
 #[test]
 fn a_member_that_missed_more_than_the_kept_log_catches_up_by_snapshot() {
     // Snapshots every 100 entries; the leader keeps 1000 entries after one,
     // so a member that misses more than that needs a snapshot install.
-    let mut members = start_cluster_with(3, &["--snapshot-count", "100"]);
+    let binary = workspace_bin("etcd-server");
+    let mut members = start_cluster_of(binary, 3, &["--snapshot-count", "100"]);
     let leader = leader_index(&members);
     let down = (leader + 1) % 3;
     let writer = (leader + 2) % 3;

@@ -4,11 +4,9 @@
 //! (compared with the reference's shapes when it is installed).
 
 use crate::util::{
-    form, raw, reference_etcd, restart_all, start_cluster, workspace_bin, Raw, Server,
+    form, raw, reference_etcd, start_cluster, start_cluster_of, workspace_bin, Raw, Server,
 };
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -16,50 +14,14 @@ const DEADLINE: Duration = Duration::from_secs(30);
 /// What the reference answers a write or quorum read raft cannot complete.
 const TIMED_OUT: &str = "{\"errorCode\":300,\"message\":\"Raft Internal Error\",\"cause\":\"etcdserver: request timed out\",\"index\":0}\n";
 
-/// Starts an `n`-member cluster of `binary` (ours or the reference) on
-/// loopback as `start_cluster` does, each member also given `extra` flags.
-fn start_cluster_of(binary: PathBuf, n: usize, extra: &[&str]) -> Vec<Server> {
-    let mut members: Vec<Server> = (0..n)
-        .map(|i| {
-            let mut m = Server::unstarted(&format!("m{i}"));
-            m.binary = binary.clone();
-            m
-        })
-        .collect();
-    let initial: Vec<String> = members
-        .iter()
-        .map(|m| format!("{}={}", m.name, m.peer_url()))
-        .collect();
-    for m in &mut members {
-        m.extra = ["--initial-cluster", &initial.join(",")]
-            .into_iter()
-            .chain(["--initial-cluster-token", "test-cluster"])
-            .chain(extra.iter().copied())
-            .map(str::to_owned)
-            .collect();
-    }
-    restart_all(&mut members);
-    members
-}
-
-/// `kill -STOP` (`pause`) or `kill -CONT` (`resume`): a stopped member
-/// keeps its sockets open but answers nothing, like one cut off by a
-/// partition.
-fn signal(m: &Server, signal: &str) {
-    let pid = m.pid().expect("member is running");
-    let status = Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill {signal} {pid} failed");
-}
-
+/// `kill -STOP`: a stopped member keeps its sockets open but answers
+/// nothing, like one cut off by a partition.
 fn pause(m: &Server) {
-    signal(m, "-STOP");
+    assert!(m.signal("-STOP"), "kill -STOP {}", m.name);
 }
 
 fn resume(m: &Server) {
-    signal(m, "-CONT");
+    assert!(m.signal("-CONT"), "kill -CONT {}", m.name);
 }
 
 fn json(r: &Raw) -> Value {
@@ -310,6 +272,17 @@ const SELF_KEYS: [&str; 11] = [
     "sendBandwidthRate",
 ];
 
+/// The fields of a follower in `/v2/stats/leader`.
+const FOLLOWER_KEYS: [&str; 7] = [
+    "current",
+    "average",
+    "standardDeviation",
+    "minimum",
+    "maximum",
+    "fail",
+    "success",
+];
+
 /// `/v2/stats/self` and `/v2/stats/leader` of a cluster that just took a few
 /// writes, as `(leader self, follower self, leader stats, follower answer)`.
 fn stats_after_writes(members: &[Server]) -> (Raw, Raw, Raw, Raw) {
@@ -456,30 +429,8 @@ fn stats_have_the_reference_shapes() {
     };
     assert_eq!(shape(&json(&o_stats)), shape(&json(&r_stats)));
     assert_eq!(
-        keys_in_order(
-            &o_stats.text(),
-            &[
-                "current",
-                "average",
-                "standardDeviation",
-                "minimum",
-                "maximum",
-                "fail",
-                "success"
-            ]
-        ),
-        keys_in_order(
-            &r_stats.text(),
-            &[
-                "current",
-                "average",
-                "standardDeviation",
-                "minimum",
-                "maximum",
-                "fail",
-                "success"
-            ]
-        )
+        keys_in_order(&o_stats.text(), &FOLLOWER_KEYS),
+        keys_in_order(&r_stats.text(), &FOLLOWER_KEYS)
     );
     assert_eq!(
         (

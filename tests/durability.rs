@@ -3,6 +3,8 @@
 //! start, and corruption anywhere else stops the start naming the file.
 //! (Restarts replaying many keys and snapshots: [`super::restart`].)
 
+/// Shared with the fault-injection suite; [`super::restart`] takes it from here.
+pub(crate) use crate::util::snap_files;
 use crate::util::{form, raw, Conn, Server};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -283,17 +285,6 @@ fn wal_segments(s: &Server) -> Vec<PathBuf> {
     segs
 }
 
-pub(crate) fn snap_files(s: &Server) -> Vec<PathBuf> {
-    let dir = s.data_dir().join("member").join("snap");
-    let mut snaps: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
-        .collect();
-    snaps.sort();
-    snaps
-}
-
 /// PUTs `/<dir>/k<i>` = `v<i>` one at a time (each its own raft entry);
 /// returns the modifiedIndex of each.
 pub(crate) fn put_sequentially(
@@ -504,17 +495,7 @@ fn corruption_before_later_records_stops_the_start_naming_the_file() {
     bytes[damaged.start + 12 + (damaged.len() - 12) / 2] ^= 0xFF;
     std::fs::write(&seg, &bytes).unwrap();
 
-    let (status, stderr) = s.start_expecting_exit(Duration::from_secs(30));
-    assert!(!status.success(), "exit status {status:?}; log:\n{stderr}");
-    assert!(
-        stderr.contains(&seg.display().to_string()),
-        "the error does not name {}:\n{stderr}",
-        seg.display()
-    );
-    assert!(
-        !stderr.contains("ready to serve client requests"),
-        "{stderr}"
-    );
+    s.start_refused_naming(&seg);
     // Nothing was cut off the damaged file.
     assert_eq!(std::fs::read(&seg).unwrap(), bytes, "the segment changed");
 }

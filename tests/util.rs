@@ -367,6 +367,36 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+
+    /// Starts the same member again expecting it to refuse its damaged data
+    /// dir: it exits with a failure status, without becoming ready, naming
+    /// `file`. Returns its stderr.
+    pub fn start_refused_naming(&mut self, file: &Path) -> String {
+        let (status, stderr) = self.start_expecting_exit(Duration::from_secs(30));
+        assert!(!status.success(), "exit status {status:?}; log:\n{stderr}");
+        assert!(
+            stderr.contains(&file.display().to_string()),
+            "the error does not name {}:\n{stderr}",
+            file.display()
+        );
+        assert!(
+            !stderr.contains("ready to serve client requests"),
+            "{stderr}"
+        );
+        stderr
+    }
+}
+
+/// The snapshot files in the data dir of `s`, oldest first.
+pub fn snap_files(s: &Server) -> Vec<PathBuf> {
+    let dir = s.data_dir().join("member").join("snap");
+    let mut snaps: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
+        .collect();
+    snaps.sort();
+    snaps
 }
 
 /// A keep-alive HTTP/1.1 client connection that reports failures (refused,
@@ -515,4 +545,4 @@ impl Conn {
 }
 
 mod cluster;
-pub use cluster::{restart_all, start_cluster};
+pub use cluster::{restart_all, start_cluster, start_cluster_of};

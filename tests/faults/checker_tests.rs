@@ -39,6 +39,11 @@ fn t(op: RegOp, invoke: u64, complete: Option<u64>) -> Timed<RegOp> {
 
 const BUDGET: u64 = 1_000_000;
 
+fn assert_rejected(h: &[Timed<RegOp>]) {
+    let verdict = check(&Register, h, BUDGET);
+    assert!(matches!(verdict, Verdict::Violation { .. }), "{verdict:?}");
+}
+
 #[test]
 fn sequential_register_histories() {
     use RegOp::*;
@@ -50,16 +55,10 @@ fn sequential_register_histories() {
         t(Write(2), 2, Some(3)),
         t(Read(1), 4, Some(5)),
     ];
-    assert!(matches!(
-        check(&Register, &stale, BUDGET),
-        Verdict::Violation { .. }
-    ));
+    assert_rejected(&stale);
     // A value nobody wrote.
     let invented = [t(Write(1), 0, Some(1)), t(Read(7), 2, Some(3))];
-    assert!(matches!(
-        check(&Register, &invented, BUDGET),
-        Verdict::Violation { .. }
-    ));
+    assert_rejected(&invented);
 }
 
 #[test]
@@ -77,10 +76,7 @@ fn concurrent_operations_may_take_effect_in_either_order() {
         t(Read(1), 10, Some(20)),
         t(Read(0), 30, Some(40)),
     ];
-    assert!(matches!(
-        check(&Register, &flip, BUDGET),
-        Verdict::Violation { .. }
-    ));
+    assert_rejected(&flip);
 }
 
 #[test]
@@ -98,20 +94,14 @@ fn indeterminate_operations_may_happen_late_or_never() {
     assert_eq!(check(&Register, &never, BUDGET), Verdict::Linearizable);
     // But not before it was invoked.
     let early = [t(Read(1), 0, Some(1)), t(Write(1), 5, None)];
-    assert!(matches!(
-        check(&Register, &early, BUDGET),
-        Verdict::Violation { .. }
-    ));
+    assert_rejected(&early);
     // And once seen it cannot be undone by nothing.
     let undone = [
         t(Write(1), 0, None),
         t(Read(1), 5, Some(6)),
         t(Read(0), 7, Some(8)),
     ];
-    assert!(matches!(
-        check(&Register, &undone, BUDGET),
-        Verdict::Violation { .. }
-    ));
+    assert_rejected(&undone);
 }
 
 #[test]
@@ -154,6 +144,10 @@ fn ok(n: Option<NodeSeen>, prev: Option<NodeSeen>) -> Ret {
     }
 }
 
+fn fail(code: u64) -> Ret {
+    Ret::Fail { code, index: None }
+}
+
 fn verdict(ops: &[Op]) -> Verdict {
     let refs: Vec<&Op> = ops.iter().collect();
     check_key(&refs, BUDGET).verdict
@@ -182,10 +176,7 @@ fn the_key_model_accepts_what_etcd_may_answer() {
                 prev: "a".into(),
                 value: "c".into(),
             },
-            Ret::Fail {
-                code: 101,
-                index: None,
-            },
+            fail(101),
             15,
             16,
         ),
@@ -195,30 +186,14 @@ fn the_key_model_accepts_what_etcd_may_answer() {
             17,
             18,
         ),
-        (
-            Call::Get,
-            Ret::Fail {
-                code: 100,
-                index: None,
-            },
-            19,
-            20,
-        ),
+        (Call::Get, fail(100), 19, 20),
         (
             Call::Create { value: "d".into() },
             Ret::Unknown("timeout".into()),
             21,
             30,
         ),
-        (
-            Call::Create { value: "e".into() },
-            Ret::Fail {
-                code: 105,
-                index: None,
-            },
-            31,
-            32,
-        ),
+        (Call::Create { value: "e".into() }, fail(105), 31, 32),
         (Call::Delete, ok(None, node("d", 9)), 33, 34),
     ]);
     assert_eq!(verdict(&h), Verdict::Linearizable);
@@ -241,15 +216,7 @@ fn the_key_model_rejects_lost_updates_and_lost_writes() {
     // An acknowledged write gone afterwards (say after a crash).
     let h = key_ops(vec![
         (set("a"), ok(node("a", 5), None), 0, 1),
-        (
-            Call::Get,
-            Ret::Fail {
-                code: 100,
-                index: None,
-            },
-            2,
-            3,
-        ),
+        (Call::Get, fail(100), 2, 3),
     ]);
     assert!(matches!(verdict(&h), Verdict::Violation { .. }));
     // A set whose prevNode is not what the key held.
@@ -261,15 +228,7 @@ fn the_key_model_rejects_lost_updates_and_lost_writes() {
     // A compare that failed although the key held the expected value.
     let h = key_ops(vec![
         (set("a"), ok(node("a", 5), None), 0, 1),
-        (
-            Call::CadIndex { prev: 5 },
-            Ret::Fail {
-                code: 101,
-                index: None,
-            },
-            2,
-            3,
-        ),
+        (Call::CadIndex { prev: 5 }, fail(101), 2, 3),
     ]);
     assert!(matches!(verdict(&h), Verdict::Violation { .. }));
 }

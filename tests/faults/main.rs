@@ -134,6 +134,19 @@ fn finish(fig: &Figures) {
     assert!(fig.watch_events > 0, "no watch event was checked:\n{text}");
 }
 
+#[test]
+#[should_panic(expected = "violations found")]
+fn any_violation_fails_the_run() {
+    let fig = Figures {
+        ops: 1,
+        keys_checked: 1,
+        watch_events: 1,
+        watch_uncovered: 1,
+        ..Figures::default()
+    };
+    finish(&fig);
+}
+
 /// `30m`, `90s`, `1h`, or plain seconds.
 fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();

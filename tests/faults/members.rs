@@ -3,7 +3,7 @@
 
 use crate::client::{self, Answer};
 use crate::proxy::{self, Faults};
-use crate::util::{workspace_bin, Server};
+use crate::util::Server;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::runtime::Handle;
@@ -43,14 +43,6 @@ impl Member {
         self.server.launch_unready();
         self.paused = false;
     }
-
-    fn signal(&self, sig: &str) {
-        if let Some(pid) = self.server.pid() {
-            let _ = std::process::Command::new("kill")
-                .args([sig, &pid.to_string()])
-                .status();
-        }
-    }
 }
 
 /// The cluster.
@@ -66,7 +58,6 @@ impl Cluster {
     /// Starts `n` members behind proxies (served on `rt`) and waits until
     /// every one serves clients.
     pub fn start(n: usize, snapshot_count: u64, rt: Handle) -> Cluster {
-        let binary = workspace_bin("etcd-server");
         let faults = Faults::default();
         let token = format!("faults-{}", fastrand::u32(..));
         // The proxies' ports are bound here, not picked and bound later, so
@@ -74,8 +65,7 @@ impl Cluster {
         let mut listeners = Vec::new();
         let mut members: Vec<Member> = (0..n)
             .map(|i| {
-                let mut server = Server::unstarted(&format!("m{i}"));
-                server.binary = binary.clone();
+                let server = Server::unstarted(&format!("m{i}"));
                 let listener = rt
                     .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
                     .expect("bind a proxy port");
@@ -148,16 +138,20 @@ impl Cluster {
             .block_on(client::send(&self.http, method, &url, body, timeout))
     }
 
+    /// `GET` of `target` on member `i`.
+    pub fn get(
+        &self,
+        i: usize,
+        target: &str,
+        timeout: Duration,
+    ) -> Result<Answer, client::NoAnswer> {
+        self.request(i, reqwest::Method::GET, target, None, timeout)
+    }
+
     /// Reads every member's id from the member list and tells the proxies.
     pub fn learn_ids(&mut self) {
         for i in self.live() {
-            let Ok(a) = self.request(
-                i,
-                reqwest::Method::GET,
-                "/v2/members",
-                None,
-                Duration::from_secs(5),
-            ) else {
+            let Ok(a) = self.get(i, "/v2/members", Duration::from_secs(5)) else {
                 continue;
             };
             let Some(list) = a.body["members"].as_array() else {
@@ -228,13 +222,7 @@ impl Cluster {
     pub fn leader(&self) -> Option<usize> {
         let mut votes = vec![0usize; self.members.len()];
         for i in self.live() {
-            let Ok(a) = self.request(
-                i,
-                reqwest::Method::GET,
-                "/v2/members/leader",
-                None,
-                Duration::from_secs(2),
-            ) else {
+            let Ok(a) = self.get(i, "/v2/members/leader", Duration::from_secs(2)) else {
                 continue;
             };
             if a.status != 200 {
@@ -287,12 +275,12 @@ impl Cluster {
     }
 
     pub fn pause(&mut self, i: usize) {
-        self.members[i].signal("-STOP");
+        self.members[i].server.signal("-STOP");
         self.members[i].paused = true;
     }
 
     pub fn resume(&mut self, i: usize) {
-        self.members[i].signal("-CONT");
+        self.members[i].server.signal("-CONT");
         self.members[i].paused = false;
     }
 

@@ -158,13 +158,7 @@ fn cut_off(c: &Cluster, i: usize, hold: Duration) -> Option<String> {
     let timeout = hold
         .saturating_sub(Duration::from_millis(600))
         .max(Duration::from_millis(500));
-    let r = c.request(
-        i,
-        reqwest::Method::GET,
-        "/v2/keys/?quorum=true",
-        None,
-        timeout,
-    );
+    let r = c.get(i, "/v2/keys/?quorum=true", timeout);
     std::thread::sleep(hold.saturating_sub(start.elapsed()));
     match r {
         Ok(a) if a.status == 200 => Some(format!(
@@ -207,11 +201,9 @@ pub fn converge(c: &Cluster, within: Duration) -> Result<Duration, String> {
         let answers: Vec<Result<(u64, Value), String>> = (0..c.members.len())
             .map(|i| {
                 let a = c
-                    .request(
+                    .get(
                         i,
-                        reqwest::Method::GET,
                         "/v2/keys/?recursive=true&sorted=true",
-                        None,
                         Duration::from_secs(2),
                     )
                     .map_err(|e| format!("m{i}: {e:?}"))?;

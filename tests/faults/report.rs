@@ -59,6 +59,7 @@ impl Figures {
             + self.watch_out_of_order
             + self.watch_disagreements
             + self.watch_bad_cleared
+            + self.watch_uncovered
             + self.early_expiries
             + self.expire_count
             + self.counter_errors

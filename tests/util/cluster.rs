@@ -5,7 +5,12 @@ use super::*;
 /// Starts an `n`-member cluster of our `etcd-server` on loopback. The members
 /// start concurrently: none is ready before a quorum of them runs.
 pub fn start_cluster(n: usize) -> Vec<Server> {
-    let binary = workspace_bin("etcd-server");
+    start_cluster_of(workspace_bin("etcd-server"), n, &[])
+}
+
+/// Starts an `n`-member cluster of `binary` (ours or the reference) as
+/// [`start_cluster`] does, each member also given the `extra` flags.
+pub fn start_cluster_of(binary: PathBuf, n: usize, extra: &[&str]) -> Vec<Server> {
     let mut members: Vec<Server> = (0..n)
         .map(|i| {
             let mut m = Server::unstarted(&format!("m{i}"));
@@ -15,17 +20,17 @@ pub fn start_cluster(n: usize) -> Vec<Server> {
         .collect();
     let initial: Vec<String> = members
         .iter()
-        .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
+        .map(|m| format!("{}={}", m.name, m.peer_url()))
         .collect();
     let initial = initial.join(",");
     for m in &mut members {
         // A flag given twice: the last one wins over the harness's default.
-        m.extra = vec![
-            "--initial-cluster".into(),
-            initial.clone(),
-            "--initial-cluster-token".into(),
-            "test-cluster".into(),
-        ];
+        m.extra = ["--initial-cluster", &initial]
+            .into_iter()
+            .chain(["--initial-cluster-token", "test-cluster"])
+            .chain(extra.iter().copied())
+            .map(str::to_owned)
+            .collect();
     }
     restart_all(&mut members);
     members
@@ -127,8 +132,15 @@ impl Server {
         self.child = Some(child);
     }
 
-    /// The process id while the harness runs the member (for `kill -STOP`).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
+    /// Sends `signal` (`-STOP`, `-CONT`) to the process while the harness
+    /// runs it; whether it was delivered.
+    pub fn signal(&self, signal: &str) -> bool {
+        let Some(child) = &self.child else {
+            return false;
+        };
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success())
     }
 }

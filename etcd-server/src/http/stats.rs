@@ -2,58 +2,36 @@
 //! peer traffic, and on the leader each follower's append round trips, with
 //! the figures of [`crate::raft::network::stats`]: the peer client's
 //! (`app.forwarder.network()`) for what was sent, the peer listener's
-//! (`app.peer`) for what was received.
+//! (`app.peer`) for what was received. The bodies are the client crate's
+//! wire types ([`etcd_client::models`]).
 //!
 //! Numbers are written as Go's `encoding/json` writes a `float64` (`0`, not
-//! `0.0`; `9223372036854776000`; `1e-7`), because clients compare them as
-//! the reference prints them.
+//! `0.0`; `9223372036854776000`; `0.000005`; `1e-7`), because clients
+//! compare them as the reference prints them.
 
 use super::{full, with_status, Resp, JSON};
 use crate::app::{go_duration, App};
 use crate::ids;
 use crate::raft::network::stats::FollowerFigures;
 use etcd_client::json::GoFormatter;
+use etcd_client::models::{
+    CountsStats, FollowerStats, HttpErrorBody, LatencyStats, LeaderInfo, LeaderStats, RaftState,
+    SelfStats,
+};
 use etcd_client::time::format_rfc3339_nano;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use serde::Serialize;
 use serde_json::ser::{CharEscape, Formatter};
-use std::collections::BTreeMap;
 use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `GET /v2/stats/self`.
 pub(super) fn self_stats(app: &App) -> Resp {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct LeaderInfo {
-        leader: String,
-        uptime: String,
-        start_time: String,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct SelfStats {
-        name: String,
-        id: String,
-        state: &'static str,
-        start_time: String,
-        leader_info: LeaderInfo,
-        recv_append_request_cnt: u64,
-        #[serde(skip_serializing_if = "is_zero")]
-        recv_pkg_rate: f64,
-        #[serde(skip_serializing_if = "is_zero")]
-        recv_bandwidth_rate: f64,
-        send_append_request_cnt: u64,
-        #[serde(skip_serializing_if = "is_zero")]
-        send_pkg_rate: f64,
-        #[serde(skip_serializing_if = "is_zero")]
-        send_bandwidth_rate: f64,
-    }
     let (leader, since) = leader_info(app);
     let state = if app.is_leader() {
-        "StateLeader"
+        RaftState::Leader
     } else {
-        "StateFollower"
+        RaftState::Follower
     };
     let sent = app.forwarder.network().stats().self_figures();
     let received = app.peer.stats().self_figures();
@@ -97,22 +75,11 @@ fn leader_info(app: &App) -> (u64, SystemTime) {
 
 /// `GET /v2/stats/leader`: 403 on any member but the leader.
 pub(super) fn leader_stats(app: &App) -> Resp {
-    #[derive(Serialize)]
-    struct LeaderStats {
-        leader: String,
-        followers: BTreeMap<String, Follower>,
-    }
     if !app.is_leader() {
-        #[derive(Serialize)]
-        struct Message {
-            message: &'static str,
-        }
-        return go_json_resp(
-            403,
-            &Message {
-                message: "not current leader",
-            },
-        );
+        let refusal = HttpErrorBody {
+            message: "not current leader".into(),
+        };
+        return go_json_resp(403, &refusal);
     }
     let others: Vec<u64> = {
         let m = app.raft.metrics();
@@ -127,7 +94,7 @@ pub(super) fn leader_stats(app: &App) -> Resp {
     let stats = app.forwarder.network().stats();
     let followers = others
         .into_iter()
-        .map(|id| (ids::hex(id), Follower::from(stats.follower(id))))
+        .map(|id| (ids::hex(id), follower_stats(stats.follower(id))))
         .collect();
     let body = LeaderStats {
         leader: ids::hex(app.member_id),
@@ -136,49 +103,21 @@ pub(super) fn leader_stats(app: &App) -> Resp {
     go_json_resp(200, &body)
 }
 
-#[derive(Serialize)]
-struct Follower {
-    latency: Latency,
-    counts: Counts,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Latency {
-    current: f64,
-    average: f64,
-    standard_deviation: f64,
-    minimum: f64,
-    maximum: f64,
-}
-
-#[derive(Serialize)]
-struct Counts {
-    fail: u64,
-    success: u64,
-}
-
-impl From<FollowerFigures> for Follower {
-    fn from(f: FollowerFigures) -> Self {
-        let l = f.latency;
-        Follower {
-            latency: Latency {
-                current: l.current,
-                average: l.average,
-                standard_deviation: l.standard_deviation,
-                minimum: l.minimum,
-                maximum: l.maximum,
-            },
-            counts: Counts {
-                fail: f.fail,
-                success: f.success,
-            },
-        }
+fn follower_stats(f: FollowerFigures) -> FollowerStats {
+    let l = f.latency;
+    FollowerStats {
+        latency: LatencyStats {
+            current: l.current,
+            average: l.average,
+            standard_deviation: l.standard_deviation,
+            minimum: l.minimum,
+            maximum: l.maximum,
+        },
+        counts: CountsStats {
+            fail: f.fail,
+            success: f.success,
+        },
     }
-}
-
-fn is_zero(x: &f64) -> bool {
-    *x == 0.0
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -201,7 +140,9 @@ fn go_json_resp(status: u16, value: &impl Serialize) -> Resp {
     r
 }
 
-/// Go's string escapes ([`GoFormatter`]) and Go's float format.
+/// Go's string escapes ([`GoFormatter`]) and Go's float format (the wire
+/// types write integral floats as integers themselves; this writes the
+/// others, which `etcd_client::json` leaves to serde_json).
 struct GoJson;
 
 impl Formatter for GoJson {
@@ -268,15 +209,35 @@ mod tests {
         }
     }
 
-    #[test]
-    fn follower_json_matches_the_reference_shape() {
-        let follower = Follower::from(FollowerFigures::default());
+    fn go_json(value: &impl Serialize) -> String {
         let mut body = Vec::new();
         let mut ser = serde_json::Serializer::with_formatter(&mut body, GoJson);
-        follower.serialize(&mut ser).unwrap();
+        value.serialize(&mut ser).unwrap();
+        String::from_utf8(body).unwrap()
+    }
+
+    #[test]
+    fn follower_json_matches_the_reference_shape() {
         assert_eq!(
-            String::from_utf8(body).unwrap(),
+            go_json(&follower_stats(FollowerFigures::default())),
             r#"{"latency":{"current":0,"average":0,"standardDeviation":0,"minimum":9223372036854776000,"maximum":0},"counts":{"fail":0,"success":0}}"#
+        );
+    }
+
+    #[test]
+    fn rates_are_written_as_go_writes_them_and_omitted_when_zero() {
+        let body = SelfStats {
+            send_append_request_cnt: 3,
+            send_pkg_rate: 0.000005,
+            send_bandwidth_rate: 1500.0,
+            ..SelfStats::default()
+        };
+        let text = go_json(&body);
+        assert!(
+            text.ends_with(
+                r#""recvAppendRequestCnt":0,"sendAppendRequestCnt":3,"sendPkgRate":0.000005,"sendBandwidthRate":1500}"#
+            ),
+            "{text}"
         );
     }
 }

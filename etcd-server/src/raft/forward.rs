@@ -214,7 +214,12 @@ impl Forwarder {
                     }
                 }
                 Some((id, node)) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
+                    // One attempt takes at most a request's time, so a leader
+                    // that stopped answering is asked again (or its successor
+                    // is) even when the deadline is far away.
+                    let left = deadline
+                        .saturating_duration_since(Instant::now())
+                        .min(self.timeout);
                     let reply = self
                         .network
                         .call::<(), ReadIndexReply>(id, &node, READ_INDEX_PATH, &(), left)
@@ -229,11 +234,13 @@ impl Forwarder {
                         Ok(ReadIndexReply::Failed(e)) => return Err(e),
                         Ok(ReadIndexReply::NotLeader) => {}
                         // Asking for the read index changes nothing, so a
-                        // connection lost on the way (a leader that died
-                        // or restarts meanwhile) is retried until the
-                        // deadline like an unreachable one: at start-up the
-                        // deadline is far away and the member must not give
-                        // up because a peer restarted under it.
+                        // connection lost on the way or an attempt out of
+                        // time (a leader that died, hangs or restarts
+                        // meanwhile) is retried until the deadline like an
+                        // unreachable one: at start-up the deadline is far
+                        // away and the member must not give up because a
+                        // peer restarted under it (and answers 5xx until
+                        // it is ready).
                         Err(
                             PeerError::Unreachable { .. }
                             | PeerError::Network { .. }

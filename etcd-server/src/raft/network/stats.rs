@@ -101,27 +101,11 @@ impl Traffic {
 }
 
 /// What the leader knows about its appends to one follower.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Follower {
-    latency: Latency,
-    fail: u64,
-    success: u64,
+    figures: FollowerFigures,
     /// Highest commit index sent to it.
     commit_sent: Option<u64>,
-}
-
-impl Default for Follower {
-    fn default() -> Self {
-        Follower {
-            latency: Latency {
-                minimum: NO_MINIMUM,
-                ..Latency::default()
-            },
-            fail: 0,
-            success: 0,
-            commit_sent: None,
-        }
-    }
 }
 
 /// Round trips of successful appends, in milliseconds.
@@ -145,9 +129,11 @@ pub struct FollowerFigures {
 
 impl Default for FollowerFigures {
     fn default() -> Self {
-        let f = Follower::default();
         FollowerFigures {
-            latency: f.latency,
+            latency: Latency {
+                minimum: NO_MINIMUM,
+                ..Latency::default()
+            },
             fail: 0,
             success: 0,
         }
@@ -203,7 +189,7 @@ impl PeerStats {
     /// was answered, `None` when it failed.
     pub fn append_done(&self, target: u64, round_trip: Option<Duration>) {
         let mut inner = self.lock();
-        let f = inner.followers.entry(target).or_default();
+        let f = &mut inner.followers.entry(target).or_default().figures;
         let Some(d) = round_trip else {
             f.fail += 1;
             return;
@@ -264,11 +250,7 @@ impl PeerStats {
         self.lock()
             .followers
             .get(&id)
-            .map(|f| FollowerFigures {
-                latency: f.latency,
-                fail: f.fail,
-                success: f.success,
-            })
+            .map(|f| f.figures)
             .unwrap_or_default()
     }
 }
