@@ -18,6 +18,8 @@ pub struct Figures {
     pub watch_events: usize,
     pub watch_polls: usize,
     pub watch_cleared: usize,
+    /// Polls a member ended without an event (it installed a snapshot).
+    pub watch_ended: usize,
     pub ttl_keys: usize,
     pub counter_final: u64,
     pub counter_acked: usize,
@@ -90,6 +92,7 @@ impl Figures {
             watch_events,
             watch_polls,
             watch_cleared,
+            watch_ended,
             ttl_keys,
             counter_final,
             counter_acked,
@@ -149,11 +152,12 @@ impl Figures {
             line(format!("  {v:>6} × {k}"));
         }
         line(format!(
-            "checked: {} keys for linearizability, {} watch events in {} polls ({} answered 401), {} TTL keys, {} in-order keys, counter {} (acknowledged swaps {}, indeterminate {})",
+            "checked: {} keys for linearizability, {} watch events in {} polls ({} answered 401, {} ended by the member), {} TTL keys, {} in-order keys, counter {} (acknowledged swaps {}, indeterminate {})",
             self.keys_checked,
             self.watch_events,
             self.watch_polls,
             self.watch_cleared,
+            self.watch_ended,
             self.ttl_keys,
             self.in_order_keys,
             self.counter_final,

@@ -4,7 +4,7 @@
 
 use crate::checker::Verdict;
 use crate::checks;
-use crate::client::expected_unknown;
+use crate::client::{expected_unknown, send};
 use crate::history::{Call, Op, Recorder, Ret};
 use crate::members::Cluster;
 use crate::model::check_key;
@@ -41,6 +41,9 @@ pub struct RunConfig {
 const BUDGET: u64 = 10_000_000;
 /// Client id of the harness's own final reads.
 const FINAL_CLIENT: usize = 9999;
+/// Written once the clients are done: the last event every watcher (of the
+/// whole key space and of the TTL keys) must see.
+const WATCH_END_KEY: &str = "/ttl/end";
 
 /// Runs once and returns the figures (also printed).
 pub fn run(cfg: &RunConfig) -> Figures {
@@ -179,8 +182,18 @@ pub fn run(cfg: &RunConfig) -> Figures {
         fig.harness_errors += 1;
         fig.note("no member answered the final listing of the in-order keys");
     }
-    // Watchers catch up with everything written so far.
-    let last_index = final_read("/").ret.index().unwrap_or(0);
+    // Watchers catch up with everything written so far, up to one last
+    // write under `/ttl` that every watcher is interested in: the last
+    // change before it may be one the TTL watcher never sees (a write that
+    // committed after the last expiry), or no change of the keys at all.
+    let mut last_index = final_read("/").ret.index().unwrap_or(0);
+    match watch_end(&rt, &ctx, cfg.members) {
+        Ok(index) => last_index = index,
+        Err(e) => {
+            fig.harness_errors += 1;
+            fig.note(format!("the last write for the watchers failed: {e}"));
+        }
+    }
     wctl.until.store(last_index.max(1), Ordering::SeqCst);
     let stop = wctl.clone();
     rt.spawn(async move {
@@ -196,6 +209,20 @@ pub fn run(cfg: &RunConfig) -> Figures {
         fig.note(format!(
             "watchers did not reach index {last_index} within 60 s"
         ));
+        for s in streams.iter().filter_map(|s| s.stuck.as_ref()) {
+            fig.note(format!("  {s}"));
+        }
+        for (m, url) in ctx.urls.iter().enumerate() {
+            let a = rt.block_on(send(
+                &ctx.http,
+                reqwest::Method::GET,
+                &format!("{url}/v2/keys/"),
+                None,
+                Duration::from_secs(2),
+            ));
+            let index = a.map(|a| a.index);
+            fig.note(format!("  m{m} now answers with X-Etcd-Index {index:?}"));
+        }
     }
     fig.wall = start.elapsed();
     let ops = rec.ops();
@@ -215,6 +242,24 @@ pub fn run(cfg: &RunConfig) -> Figures {
     drop(cluster);
     rt.shutdown_timeout(Duration::from_secs(5));
     fig
+}
+
+/// Writes [`WATCH_END_KEY`] (recorded like any other operation) and returns
+/// its index, asking each member in turn until one acknowledges it.
+fn watch_end(rt: &tokio::runtime::Runtime, ctx: &Ctx, members: usize) -> Result<u64, String> {
+    let mut last = String::new();
+    for attempt in 0..20 {
+        let call = Call::Set {
+            value: format!("end-{attempt}"),
+        };
+        let op = rt.block_on(ctx.perform(FINAL_CLIENT, attempt % members, WATCH_END_KEY, call));
+        match &op.ret {
+            Ret::Ok { node: Some(n), .. } => return Ok(n.modified),
+            other => last = format!("{other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    Err(last)
 }
 
 /// Injects faults until the run's time is up (and, while `more()` says so,
@@ -288,7 +333,7 @@ fn in_order_listing(c: &Cluster) -> Option<Vec<(String, String, u64)>> {
     for attempt in 0..20 {
         let member = attempt % c.members.len();
         let t = Duration::from_secs(10);
-        if let Ok(a) = c.request(member, reqwest::Method::GET, &target, None, t) {
+        if let Ok(a) = c.get(member, &target, t) {
             if a.status == 404 {
                 return Some(Vec::new());
             }
@@ -387,6 +432,7 @@ fn check_all(
     fig.watch_events = w.events;
     fig.watch_polls = w.polls;
     fig.watch_cleared = w.cleared;
+    fig.watch_ended = w.ended;
     fig.watch_gaps = w.gaps;
     fig.watch_duplicates = w.duplicates;
     fig.watch_out_of_order = w.out_of_order;

@@ -38,6 +38,10 @@ pub enum Poll {
         oldest: Option<u64>,
         member: usize,
     },
+    /// The answer ended without an event: the member ended its watchers
+    /// (it installed a snapshot), as the reference ends a watch it drops.
+    /// The watcher asks again from the same index.
+    Ended,
     /// Any other answer (a bug).
     Unexpected { wait: u64, what: String },
 }
@@ -48,6 +52,9 @@ pub struct Stream {
     /// The watched prefix: `/` or a directory like `/ttl`.
     pub prefix: String,
     pub polls: Vec<Poll>,
+    /// Set when the watcher was told to stop before reaching the end: where
+    /// it was and how its last polls ended.
+    pub stuck: Option<String>,
 }
 
 /// Whether `key` is under `prefix` (everything is under `/`).
@@ -84,12 +91,27 @@ pub async fn watcher(
     let mut polls = Vec::new();
     let mut wait = from;
     let mut member = fastrand::usize(..urls.len());
+    // How the latest polls ended, for the report of a watcher that got stuck.
+    let mut trail: std::collections::VecDeque<String> = Default::default();
+    let mut remember = |what: String| {
+        if trail.len() == 6 {
+            trail.pop_front();
+        }
+        trail.push_back(what);
+        trail.iter().cloned().collect::<Vec<_>>().join("; ")
+    };
+    let mut recent = String::new();
     loop {
         let until = ctl.until.load(Ordering::SeqCst);
-        if ctl.stop.load(Ordering::SeqCst) || (until > 0 && wait > until) {
+        let stopped = ctl.stop.load(Ordering::SeqCst);
+        if stopped || (until > 0 && wait > until) {
+            let stuck = (stopped && (until == 0 || wait <= until)).then(|| {
+                format!("watcher of {prefix} at waitIndex {wait} (until {until}): {recent}")
+            });
             return Stream {
                 prefix: prefix.to_owned(),
                 polls,
+                stuck,
             };
         }
         // A random client-side timeout: many polls end without an event
@@ -100,7 +122,15 @@ pub async fn watcher(
             urls[member],
             if prefix == "/" { "/" } else { prefix }
         );
-        match send(&http, reqwest::Method::GET, &url, None, timeout).await {
+        let answer = send(&http, reqwest::Method::GET, &url, None, timeout).await;
+        if ctl.until.load(Ordering::SeqCst) > 0 {
+            let what = match &answer {
+                Ok(a) => format!("m{member} {} index {:?} {}", a.status, a.index, a.body),
+                Err(e) => format!("m{member} {e:?} after {timeout:?}"),
+            };
+            recent = remember(what);
+        }
+        match answer {
             Ok(a) => match classify(wait, member, &a, start) {
                 Some(p) => {
                     match &p {
@@ -115,6 +145,7 @@ pub async fn watcher(
                         Poll::Cleared { oldest, index, .. } => {
                             wait = oldest.unwrap_or(index.saturating_sub(999)).max(wait + 1)
                         }
+                        Poll::Ended => {}
                         Poll::Unexpected { .. } => {
                             tokio::time::sleep(Duration::from_millis(100)).await;
                         }
@@ -141,6 +172,9 @@ pub async fn watcher(
 /// serve (5xx): the watcher moves on.
 fn classify(wait: u64, member: usize, a: &Answer, start: std::time::Instant) -> Option<Poll> {
     let b = &a.body;
+    if a.status == 200 && b.is_null() {
+        return Some(Poll::Ended);
+    }
     if a.status == 200 {
         let node = &b["node"];
         let event = Seen {
@@ -183,6 +217,8 @@ pub struct WatchFindings {
     pub events: usize,
     pub polls: usize,
     pub cleared: usize,
+    /// Polls the member ended without an event.
+    pub ended: usize,
     pub out_of_order: usize,
     pub duplicates: usize,
     pub gaps: usize,
@@ -340,6 +376,7 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
                         note(&mut f, format!("watcher {w}: m{member} answered 401 for waitIndex {wait} at index {index} (oldest {oldest:?})"));
                     }
                 }
+                Poll::Ended => f.ended += 1,
                 Poll::Unexpected { wait, what } => {
                     f.unexpected += 1;
                     note(&mut f, format!("watcher {w}: waitIndex {wait}: {what}"));
