@@ -81,10 +81,7 @@ async fn write(app: &App, command: Command) -> Result<Arc<Event>, AuthError> {
 /// Waits until this member has applied every committed write (the
 /// reference reads through raft here).
 async fn barrier(app: &App) -> Result<(), AuthError> {
-    match tokio::time::timeout(app.request_timeout, app.forwarder.read_barrier()).await {
-        Ok(Ok(())) => Ok(()),
-        _ => Err(AuthError::Internal),
-    }
+    app.quorum_barrier().await.map_err(|_| AuthError::Internal)
 }
 
 /// A bcrypt hash in the reference's `$2a$10$` form.

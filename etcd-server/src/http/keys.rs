@@ -28,7 +28,7 @@ fn raft_error(cause: &str) -> Error {
 }
 
 fn timed_out() -> Error {
-    raft_error("etcdserver: request timed out")
+    raft_error(crate::raft::forward::TIMED_OUT)
 }
 
 /// The refusal of a request that auth does not allow: error 110 with index 0.
@@ -112,10 +112,8 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
         return watch(app, kr, &path);
     }
     if kr.quorum {
-        match tokio::time::timeout(app.request_timeout, app.forwarder.read_barrier()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
-            Err(_) => return etcd_error(app, &timed_out()),
+        if let Err(e) = app.quorum_barrier().await {
+            return etcd_error(app, &e);
         }
     }
     let now = now_nanos();
