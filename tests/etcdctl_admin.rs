@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{free_port, raw, reference_etcd, workspace_bin, Server};
+use crate::util::{free_port, raw, reference_ctl, reference_etcd, workspace_bin, Server};
 
 mod three_members;
 
@@ -121,18 +121,8 @@ pub(crate) fn ctl(bin: &Path, endpoint: &str, args: &[&str], stdin: &str) -> Run
     }
 }
 
-/// The reference etcdctl, when it is installed and speaks v2.
-fn reference_ctl() -> Option<PathBuf> {
-    let out = Command::new("etcdctl")
-        .env("ETCDCTL_API", "2")
-        .arg("--version")
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .contains("API version: 2")
-        .then(|| PathBuf::from("etcdctl"))
-}
-
+/// The reference etcd and etcdctl, or `None` (saying that `test` is
+/// skipped) when either is missing.
 pub(crate) fn reference_tools(test: &str) -> Option<(PathBuf, PathBuf)> {
     match (reference_etcd(), reference_ctl()) {
         (Some(etcd), Some(ctl)) => Some((etcd, ctl)),

@@ -4,12 +4,12 @@
 //! our server, and exec-watch's environment, argument forms and ordering.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::util::{form, raw, reference_etcd, workspace_bin, Conn, Server};
+use crate::util::{form, raw, reference_ctl, reference_etcd, workspace_bin, Conn, Server};
 
 /// The bound of every single wait in this file.
 const LIMIT: Duration = Duration::from_secs(20);
@@ -298,22 +298,11 @@ $ etcdctl -o yaml watch --after-index N /cw/sub/y  [exit 0]
 stderr: Unsupported output format: yaml
 "#;
 
-fn reference_etcdctl() -> Option<PathBuf> {
-    let out = Command::new("etcdctl")
-        .env("ETCDCTL_API", "2")
-        .arg("--version")
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .contains("etcdctl version: 3.4")
-        .then(|| PathBuf::from("etcdctl"))
-}
-
 /// Runs `scenario` with the reference etcdctl against the reference server
 /// (when both are installed, in parallel) and with ours against ours; both
 /// transcripts must be `want`.
 fn on_both(scenario: fn(&Path, &Server) -> String, want: &str) {
-    let reference = match (reference_etcd(), reference_etcdctl()) {
+    let reference = match (reference_etcd(), reference_ctl()) {
         (Some(etcd), Some(ctl)) => Some(std::thread::spawn(move || {
             scenario(&ctl, &Server::start_with(etcd, &[]))
         })),

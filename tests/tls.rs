@@ -5,7 +5,7 @@
 //! before it starts, with the reference's messages; client certificates
 //! log in as the users they name (`cert_auth`).
 
-use crate::util::{free_port, reference_etcd, restart_all, workspace_bin, Server};
+use crate::util::{free_port, reference_ctl, reference_etcd, restart_all, workspace_bin, Server};
 use std::io::{Read, Write};
 use std::process::Command;
 use std::time::Duration;
@@ -137,18 +137,6 @@ fn ours(args: &[&str], env: &[(&str, &str)]) -> Run {
 /// `--ca-file`, `--cert-file`, `--key-file` for `(cert, key)`.
 fn tls_args<'a>(pki: &'a Pki, (cert, key): &'a (String, String)) -> [&'a str; 6] {
     ["--ca-file", &pki.ca, "--cert-file", cert, "--key-file", key]
-}
-
-/// The reference etcdctl, when it is installed and speaks v2.
-fn reference_ctl() -> Option<std::path::PathBuf> {
-    let out = Command::new("etcdctl")
-        .env("ETCDCTL_API", "2")
-        .arg("--version")
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .contains("API version: 2")
-        .then(|| std::path::PathBuf::from("etcdctl"))
 }
 
 #[test]

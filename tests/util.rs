@@ -2,12 +2,13 @@
 //! workspace's binaries, starting servers on free loopback ports with
 //! temporary data dirs, and a raw HTTP/1.1 client for byte-exact checks.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Path of a binary built from this workspace (`etcd-server`, `etcdctl`).
@@ -56,13 +57,39 @@ fn build_workspace_bins(profile_dir: &Path) {
     assert!(status.success(), "cargo build --workspace --bins failed");
 }
 
-/// A free TCP port on 127.0.0.1 (bound then released; good enough for tests
-/// that start a server right away).
+/// A free TCP port on 127.0.0.1 for a server a test starts right away.
+///
+/// It is taken below the kernel's ephemeral range, from which outgoing
+/// connections get their local ports: a port from that range, released
+/// until the server binds it, is now and then taken by one of the many
+/// connections the tests open meanwhile, and the server cannot start. No
+/// port is handed out twice in one test process.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let ephemeral_start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+    if ephemeral_start > 12_000 {
+        for _ in 0..1000 {
+            let port = fastrand::u16(10_000..ephemeral_start);
+            if !handed_out.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                handed_out.insert(port);
+                return port;
+            }
+        }
+    }
+    // No room below the ephemeral range: any port the kernel gives.
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        if handed_out.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A running `etcd-server` (or reference `etcd`) on loopback with its own
@@ -165,9 +192,16 @@ impl Server {
         });
         self.child = Some(child);
         let deadline = Duration::from_secs(60);
-        if ready_rx.recv_timeout(deadline).is_err() {
+        if let Err(e) = ready_rx.recv_timeout(deadline) {
             let log = self.log.lock().unwrap().join("\n");
-            panic!("server did not become ready in {deadline:?}; log:\n{log}");
+            match e {
+                mpsc::RecvTimeoutError::Timeout => {
+                    panic!("server did not become ready in {deadline:?}; log:\n{log}")
+                }
+                mpsc::RecvTimeoutError::Disconnected => {
+                    panic!("server exited before becoming ready; log:\n{log}")
+                }
+            }
         }
     }
 
@@ -334,6 +368,19 @@ pub fn reference_etcd() -> Option<PathBuf> {
     let text = String::from_utf8_lossy(&out.stdout);
     text.contains("etcd Version: 3.4")
         .then(|| PathBuf::from("etcd"))
+}
+
+/// Whether the reference `etcdctl` (3.4, speaking v2 with `ETCDCTL_API=2`) is
+/// installed.
+pub fn reference_ctl() -> Option<PathBuf> {
+    let out = Command::new("etcdctl")
+        .env("ETCDCTL_API", "2")
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    (text.contains("etcdctl version: 3.4") && text.contains("API version: 2"))
+        .then(|| PathBuf::from("etcdctl"))
 }
 
 impl Server {
