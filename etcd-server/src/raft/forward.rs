@@ -156,10 +156,18 @@ impl Forwarder {
                 Some((id, _)) if id == self.member_id => {
                     // A copy is kept: if leadership moved meanwhile, the batch
                     // was not proposed and goes to the new leader.
-                    match self.raft.client_write(batch.clone()).await {
-                        Ok(resp) => return Ok((resp.log_id, resp.data)),
-                        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {}
-                        Err(e) => return Err(e.to_string()),
+                    //
+                    // The wait is bounded: openraft answers a proposal when
+                    // its entry is applied or cut from the log, but never
+                    // when a snapshot from a later leader replaces the log
+                    // holding it. Unbounded, that wait would stall the
+                    // proposer's batches (and the expiry ticker) for good.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(left, self.raft.client_write(batch.clone())).await {
+                        Err(_) => return Err(TIMED_OUT.into()),
+                        Ok(Ok(resp)) => return Ok((resp.log_id, resp.data)),
+                        Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {}
+                        Ok(Err(e)) => return Err(e.to_string()),
                     }
                 }
                 Some((id, node)) => {
