@@ -127,11 +127,14 @@ pub fn run(cfg: &RunConfig) -> Figures {
         let _ = rt.block_on(t);
     }
     let ops = rec.ops();
-    // Let every TTL run out, with room for the leader's expiry tick.
+    // Let every TTL run out, with room for the leader's expiry tick. A TTL
+    // runs from when the member handled the request, which may be as late as
+    // the answer (a member paused with SIGSTOP handles it at SIGCONT), so
+    // the last one is due at most `ttl` after its answer.
     let last_due = ops
         .iter()
         .filter_map(|o| match o.call {
-            Call::SetTtl { ttl, .. } => Some(o.invoke + Duration::from_secs(ttl)),
+            Call::SetTtl { ttl, .. } => Some(o.complete + Duration::from_secs(ttl)),
             _ => None,
         })
         .max()
