@@ -81,7 +81,7 @@ impl App {
         App {
             proposer: Proposer::start(forwarder.clone()),
             forwarder,
-            peer: PeerState::new(raft.clone(), member_id, cluster_id).with_store(state.store()),
+            peer: PeerState::new(raft.clone(), member_id, cluster_id, state.store()),
             raft,
             store: state.store(),
             state,

@@ -111,6 +111,11 @@ pub fn forget_members(store: &mut Store) -> Vec<String> {
     ids
 }
 
+/// The hex ids of the members removed from the cluster.
+pub fn removed_ids(store: &Store) -> Vec<String> {
+    store.child_names(REMOVED)
+}
+
 /// Whether `id` was removed from the cluster.
 pub fn was_removed(store: &Store, id: u64) -> bool {
     store.exists(&format!("{REMOVED}/{}", ids::hex(id)))

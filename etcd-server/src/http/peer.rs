@@ -14,6 +14,7 @@
 //! [`rpc`] with the request type and a handler.
 
 use super::{full, Resp};
+use crate::cluster;
 use crate::ids;
 use crate::raft::network::stats::PeerStats;
 use crate::raft::network::{
@@ -21,6 +22,7 @@ use crate::raft::network::{
     VOTE_PATH,
 };
 use crate::raft::{forward, typ, Batch, TypeConfig};
+use crate::store::Store;
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Body;
@@ -31,7 +33,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tracing::{debug, warn};
 
 /// What the peer endpoints need: the raft handle and this member's identity.
@@ -49,7 +51,7 @@ pub struct PeerState {
     /// Append requests received (`/v2/stats/self`).
     stats: PeerStats,
     /// The member's store, for the removed members [`MEMBERS_PATH`] reports.
-    store: Option<Arc<std::sync::RwLock<crate::store::Store>>>,
+    store: Arc<RwLock<Store>>,
 }
 
 impl std::fmt::Debug for PeerState {
@@ -70,7 +72,12 @@ struct Refusal(u16, String);
 const MAX_REMEMBERED: usize = 1024;
 
 impl PeerState {
-    pub fn new(raft: typ::Raft, member_id: u64, cluster_id: u64) -> PeerState {
+    pub fn new(
+        raft: typ::Raft,
+        member_id: u64,
+        cluster_id: u64,
+        store: Arc<RwLock<Store>>,
+    ) -> PeerState {
         PeerState {
             raft,
             member_id,
@@ -78,14 +85,8 @@ impl PeerState {
             max_body: MAX_BODY,
             mismatches: Arc::default(),
             stats: PeerStats::new(),
-            store: None,
+            store,
         }
-    }
-
-    /// The same, reporting the removed members recorded in `store`.
-    pub fn with_store(mut self, store: Arc<std::sync::RwLock<crate::store::Store>>) -> PeerState {
-        self.store = Some(store);
-        self
     }
 
     /// The append requests this member received (the sending side's
@@ -233,14 +234,9 @@ where
                 .collect();
             let body = serde_json::to_vec(&list).unwrap_or_default();
             let mut r = state.answer(200, "application/json", full(body));
-            if let Some(store) = &state.store {
-                let removed = store
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .child_names("/0/removed_members")
-                    .join(",");
-                super::set(&mut r, REMOVED_HEADER, removed);
-            }
+            let removed =
+                cluster::removed_ids(&state.store.read().unwrap_or_else(|p| p.into_inner()));
+            super::set(&mut r, REMOVED_HEADER, removed.join(","));
             r
         }
         _ => state.text(404, "404 page not found"),

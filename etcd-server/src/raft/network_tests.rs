@@ -64,7 +64,7 @@ async fn start(id: u64, cluster: u64, config: Arc<Config>) -> Node {
     let addr = listener.local_addr().unwrap();
     let network = PeerNetwork::new(id, cluster);
     let raft = typ::Raft::new(id, config, network, log, sm).await.unwrap();
-    let state = PeerState::new(raft.clone(), id, cluster);
+    let state = PeerState::new(raft.clone(), id, cluster, store.clone());
     let server = tokio::spawn(serve(listener, state.clone()));
     let member = Member {
         name: format!("n{id}"),
