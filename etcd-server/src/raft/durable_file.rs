@@ -20,16 +20,35 @@ pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
 
 /// Atomically and durably replaces `dir/name` with `bytes`.
 pub fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    write_durably_with(dir, name, |f| f.write_all(bytes))
+}
+
+/// Atomically and durably replaces `dir/name` with what `write` writes
+/// (buffered, so a large file is streamed rather than built in memory). On
+/// an error the temporary file is removed and `dir/name` is left as it was.
+pub fn write_durably_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let path = dir.join(name);
     let tmp = tmp_path(&path);
-    {
-        let mut f = OpenOptions::new()
+    let written = (|| {
+        let file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        let mut buffered = io::BufWriter::new(file);
+        write(&mut buffered)?;
+        buffered
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
     }
     fs::rename(&tmp, &path)?;
     sync_dir(dir)
@@ -63,4 +82,29 @@ pub(super) fn corrupt(path: &Path, what: impl std::fmt::Display) -> io::Error {
         io::ErrorKind::InvalidData,
         format!("{}: {what}", path.display()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_leftover() {
+        let dir = tempfile::tempdir().unwrap();
+        write_durably(dir.path(), "f", b"old").unwrap();
+        let err = write_durably_with(dir.path(), "f", |w| {
+            w.write_all(b"half of the new")?;
+            Err(io::Error::other("the writer failed"))
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "the writer failed");
+        assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"old");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["f"]);
+        write_durably_with(dir.path(), "f", |w| w.write_all(b"new")).unwrap();
+        assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"new");
+    }
 }

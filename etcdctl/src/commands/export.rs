@@ -77,7 +77,5 @@ fn write_file(path: &str, export: &Export) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let mut bytes = Vec::new();
-    dump::write(export, &mut bytes)?;
-    etcd_server::raft::durable_file::write_durably(dir, &name, &bytes)
+    etcd_server::raft::durable_file::write_durably_with(dir, &name, |f| dump::write(export, f))
 }
