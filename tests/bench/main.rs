@@ -6,6 +6,7 @@
 //! `etcd-bench --help`.
 
 mod args;
+mod duration;
 mod load;
 mod report;
 mod stats;

@@ -16,6 +16,9 @@ mod checks;
 mod checks_tests;
 mod client;
 mod disk;
+/// `30m`, `90s`, `1h` (the bench's parser).
+#[path = "../bench/duration.rs"]
+mod duration;
 mod history;
 mod members;
 mod model;
@@ -84,10 +87,7 @@ fn smoke() {
 fn long_run() {
     let total = std::env::var("FAULTS_DURATION")
         .ok()
-        .map(|s| {
-            parse_duration(&s)
-                .unwrap_or_else(|| panic!("FAULTS_DURATION={s}: want e.g. 30m, 90s, 1h"))
-        })
+        .map(|s| duration::parse_duration(&s).unwrap_or_else(|e| panic!("FAULTS_DURATION: {e}")))
         .unwrap_or(Duration::from_secs(30 * 60));
     let start = Instant::now();
     let mut all = Figures::default();
@@ -145,27 +145,4 @@ fn any_violation_fails_the_run() {
         ..Figures::default()
     };
     finish(&fig);
-}
-
-/// `30m`, `90s`, `1h`, or plain seconds.
-fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num.parse().ok()?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return None,
-    };
-    Some(Duration::from_secs(secs))
-}
-
-#[test]
-fn durations_parse() {
-    assert_eq!(parse_duration("30m"), Some(Duration::from_secs(1800)));
-    assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
-    assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
-    assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
-    assert_eq!(parse_duration("5d"), None);
 }
