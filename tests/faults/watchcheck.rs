@@ -6,7 +6,7 @@
 
 use crate::client::{send, Answer, NoAnswer};
 use crate::history::{Op, Ret};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,22 +91,19 @@ pub async fn watcher(
     let mut polls = Vec::new();
     let mut wait = from;
     let mut member = fastrand::usize(..urls.len());
-    // How the latest polls ended, for the report of a watcher that got stuck.
-    let mut trail: std::collections::VecDeque<String> = Default::default();
-    let mut remember = |what: String| {
-        if trail.len() == 6 {
-            trail.pop_front();
-        }
-        trail.push_back(what);
-        trail.iter().cloned().collect::<Vec<_>>().join("; ")
-    };
-    let mut recent = String::new();
+    // How the latest polls since the end of the run ended, for the report
+    // of a watcher that does not finish.
+    let mut trail: VecDeque<String> = VecDeque::new();
     loop {
         let until = ctl.until.load(Ordering::SeqCst);
         let stopped = ctl.stop.load(Ordering::SeqCst);
         if stopped || (until > 0 && wait > until) {
             let stuck = (stopped && (until == 0 || wait <= until)).then(|| {
-                format!("watcher of {prefix} at waitIndex {wait} (until {until}): {recent}")
+                let recent: Vec<&str> = trail.iter().map(String::as_str).collect();
+                format!(
+                    "watcher of {prefix} at waitIndex {wait} (until {until}): {}",
+                    recent.join("; ")
+                )
             });
             return Stream {
                 prefix: prefix.to_owned(),
@@ -118,9 +115,8 @@ pub async fn watcher(
         // and resume from the same index.
         let timeout = Duration::from_millis(fastrand::u64(500..4000));
         let url = format!(
-            "{}/v2/keys{}?wait=true&recursive=true&waitIndex={wait}",
-            urls[member],
-            if prefix == "/" { "/" } else { prefix }
+            "{}/v2/keys{prefix}?wait=true&recursive=true&waitIndex={wait}",
+            urls[member]
         );
         let answer = send(&http, reqwest::Method::GET, &url, None, timeout).await;
         if ctl.until.load(Ordering::SeqCst) > 0 {
@@ -128,14 +124,19 @@ pub async fn watcher(
                 Ok(a) => format!("m{member} {} index {:?} {}", a.status, a.index, a.body),
                 Err(e) => format!("m{member} {e:?} after {timeout:?}"),
             };
-            recent = remember(what);
+            if trail.len() == 6 {
+                trail.pop_front();
+            }
+            trail.push_back(what);
         }
         match answer {
             Ok(a) => match classify(wait, member, &a, start) {
                 Some(p) => {
                     match &p {
                         Poll::Event { event, .. } => {
-                            wait = event.index + 1;
+                            // An event below the index asked for (a bug the
+                            // checks report) never moves the watcher back.
+                            wait = wait.max(event.index + 1);
                             // No lagging once the run is over and the
                             // watchers catch up.
                             if ctl.until.load(Ordering::SeqCst) == 0 {
@@ -177,10 +178,20 @@ fn classify(wait: u64, member: usize, a: &Answer, start: std::time::Instant) -> 
     }
     if a.status == 200 {
         let node = &b["node"];
+        let (Some(index), Some(action), Some(key)) = (
+            node["modifiedIndex"].as_u64(),
+            b["action"].as_str(),
+            node["key"].as_str(),
+        ) else {
+            return Some(Poll::Unexpected {
+                wait,
+                what: format!("200 without an event: {b}"),
+            });
+        };
         let event = Seen {
-            index: node["modifiedIndex"].as_u64().unwrap_or(0),
-            action: b["action"].as_str().unwrap_or_default().to_owned(),
-            key: node["key"].as_str().unwrap_or_default().to_owned(),
+            index,
+            action: action.to_owned(),
+            key: key.to_owned(),
             value: node["value"].as_str().map(str::to_owned),
         };
         return Some(Poll::Event {
@@ -242,25 +253,29 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
     let mut f = WatchFindings::default();
     // Everything known to be committed: index -> event.
     let mut committed: BTreeMap<u64, Seen> = BTreeMap::new();
-    let note = |f: &mut WatchFindings, s: String| {
-        if f.problems.len() < 20 {
-            f.problems.push(s);
-        }
-    };
     for op in ops {
-        if let Ret::Ok { node: Some(n), .. } = &op.ret {
-            if op.call.writes() && n.modified >= from {
-                committed.insert(
-                    n.modified,
-                    Seen {
-                        index: n.modified,
-                        action: String::new(),
-                        key: n.key.clone(),
-                        value: n.value.clone(),
-                    },
-                );
-            }
+        let Ret::Ok { node: Some(n), .. } = &op.ret else {
+            continue;
+        };
+        if !op.call.writes() || n.modified < from {
+            continue;
         }
+        let write = Seen {
+            index: n.modified,
+            action: String::new(),
+            key: n.key.clone(),
+            value: n.value.clone(),
+        };
+        // Two acknowledged writes answered with one index.
+        if let Some(other) = committed.get(&n.modified).filter(|o| **o != write) {
+            f.disagreements += 1;
+            let text = format!(
+                "two writes answered with index {}: {other:?} and {write:?}",
+                n.modified
+            );
+            f.note(text);
+        }
+        committed.insert(n.modified, write);
     }
     for (w, s) in streams.iter().enumerate() {
         for p in &s.polls {
@@ -277,22 +292,18 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
                             && c.value != event.value)
                     {
                         f.disagreements += 1;
-                        note(
-                            &mut f,
-                            format!(
-                                "watcher {w}: event {event:?} but the write's answer said {c:?}"
-                            ),
-                        );
+                        f.note(format!(
+                            "watcher {w}: event {event:?} but the write's answer said {c:?}"
+                        ));
                     }
                     committed.insert(event.index, event.clone());
                 }
                 Some(c) => {
                     if c != event {
                         f.disagreements += 1;
-                        note(
-                            &mut f,
-                            format!("watcher {w}: event {event:?} but another watcher saw {c:?}"),
-                        );
+                        f.note(format!(
+                            "watcher {w}: event {event:?} but another watcher saw {c:?}"
+                        ));
                     }
                 }
                 None => {
@@ -314,30 +325,31 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
                     at,
                 } => {
                     f.events += 1;
-                    if let Some(l) = last {
-                        if event.index == l {
-                            f.duplicates += 1;
-                            note(
-                                &mut f,
-                                format!("watcher {w}: event {} twice (from m{member})", l),
-                            );
-                        } else if event.index < l {
-                            f.out_of_order += 1;
-                            note(
-                                &mut f,
-                                format!(
-                                    "watcher {w}: event {} after {l} (from m{member})",
-                                    event.index
-                                ),
-                            );
+                    if event.action == "expire" {
+                        let e = f.expires.entry(event.key.clone()).or_default();
+                        if !e.iter().any(|(i, _)| *i == event.index) {
+                            e.push((event.index, *at));
                         }
                     }
+                    let previous = last.replace(event.index);
+                    // The watcher always asks from past its last event, so
+                    // an event below the index asked for is a repeat or one
+                    // out of order.
                     if event.index < *wait {
-                        f.out_of_order += 1;
-                        note(
-                            &mut f,
-                            format!("watcher {w}: asked from {wait}, got {}", event.index),
-                        );
+                        if previous == Some(event.index) {
+                            f.duplicates += 1;
+                            f.note(format!(
+                                "watcher {w}: event {} twice (from m{member})",
+                                event.index
+                            ));
+                        } else {
+                            f.out_of_order += 1;
+                            f.note(format!(
+                                "watcher {w}: asked m{member} from {wait}, got {}",
+                                event.index
+                            ));
+                        }
+                        continue;
                     }
                     // Nothing committed between the index asked for and the
                     // event delivered.
@@ -346,7 +358,8 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
                         .filter(|(_, c)| under(&c.key, &s.prefix));
                     for (&i, missed) in skipped {
                         f.gaps += 1;
-                        note(&mut f, format!("watcher {w}: asked m{member} from {wait}, got {} but {i} ({missed:?}) was skipped", event.index));
+                        let text = format!("watcher {w}: asked m{member} from {wait}, got {} but {i} ({missed:?}) was skipped", event.index);
+                        f.note(text);
                     }
                     if s.prefix == "/" {
                         covered.push((*wait, event.index));
@@ -354,13 +367,6 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
                     if under("/ttl", &s.prefix) {
                         ttl_covered.push((*wait, event.index));
                     }
-                    if event.action == "expire" {
-                        let e = f.expires.entry(event.key.clone()).or_default();
-                        if !e.iter().any(|(i, _)| *i == event.index) {
-                            e.push((event.index, *at));
-                        }
-                    }
-                    last = Some(event.index);
                 }
                 Poll::Cleared {
                     wait,
@@ -373,13 +379,13 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
                     let window_start = index.saturating_sub(999);
                     if *wait >= window_start || oldest.is_some_and(|o| o != window_start.max(1)) {
                         f.bad_cleared += 1;
-                        note(&mut f, format!("watcher {w}: m{member} answered 401 for waitIndex {wait} at index {index} (oldest {oldest:?})"));
+                        f.note(format!("watcher {w}: m{member} answered 401 for waitIndex {wait} at index {index} (oldest {oldest:?})"));
                     }
                 }
                 Poll::Ended => f.ended += 1,
                 Poll::Unexpected { wait, what } => {
                     f.unexpected += 1;
-                    note(&mut f, format!("watcher {w}: waitIndex {wait}: {what}"));
+                    f.note(format!("watcher {w}: waitIndex {wait}: {what}"));
                 }
             }
         }
@@ -387,6 +393,15 @@ pub fn check(streams: &[Stream], ops: &[Op], from: u64, until: u64) -> WatchFind
     f.uncovered = gaps_in(covered, from, until);
     f.ttl_covered = gaps_in(ttl_covered, from, until).is_empty();
     f
+}
+
+impl WatchFindings {
+    /// Records a problem (the first 20 are kept).
+    fn note(&mut self, what: String) {
+        if self.problems.len() < 20 {
+            self.problems.push(what);
+        }
+    }
 }
 
 /// The ranges between `from` and `until` that no interval covers.
@@ -405,3 +420,7 @@ fn gaps_in(mut covered: Vec<(u64, u64)>, from: u64, until: u64) -> Vec<(u64, u64
     }
     out
 }
+
+#[cfg(test)]
+#[path = "watchcheck_tests.rs"]
+mod tests;
