@@ -92,16 +92,6 @@ pub enum Ret {
     NotSent,
 }
 
-impl Ret {
-    /// The index the answer reports (`X-Etcd-Index`), when it decides.
-    pub fn index(&self) -> Option<u64> {
-        match self {
-            Ret::Ok { index, .. } | Ret::Fail { index, .. } => *index,
-            _ => None,
-        }
-    }
-}
-
 /// One operation.
 #[derive(Debug, Clone)]
 pub struct Op {

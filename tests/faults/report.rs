@@ -75,6 +75,13 @@ impl Figures {
             + self.harness_errors
     }
 
+    /// Counts a harness error (the run could not check something) and
+    /// says what it was.
+    pub fn harness_error(&mut self, what: impl Into<String>) {
+        self.harness_errors += 1;
+        self.note(what);
+    }
+
     pub fn note(&mut self, what: impl Into<String>) {
         if self.problems.len() < 200 {
             self.problems.push(what.into());

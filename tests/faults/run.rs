@@ -4,7 +4,7 @@
 
 use crate::checker::Verdict;
 use crate::checks;
-use crate::client::{expected_unknown, send};
+use crate::client::expected_unknown;
 use crate::history::{Call, Op, Recorder, Ret};
 use crate::members::Cluster;
 use crate::model::check_key;
@@ -142,97 +142,96 @@ pub fn run(cfg: &RunConfig) -> Figures {
     std::thread::sleep((last_due + Duration::from_secs(3)).saturating_sub(rec.now()));
 
     // Final quorum reads, recorded like any other operation.
-    let final_read = |key: &str| -> Op {
-        for attempt in 0.. {
-            let op = rt.block_on(ctx.perform(FINAL_CLIENT, attempt % cfg.members, key, Call::Get));
-            if matches!(op.ret, Ret::Ok { .. } | Ret::Fail { .. }) || attempt > 20 {
-                return op;
+    let final_read = |key: &str| -> Result<Ret, String> {
+        retry(cfg.members, |member| {
+            let op = rt.block_on(ctx.perform(FINAL_CLIENT, member, key, Call::Get));
+            match op.ret {
+                ret @ (Ret::Ok { .. } | Ret::Fail { .. }) => Ok(ret),
+                other => Err(format!("final read of {key}: {other:?}")),
             }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        unreachable!()
+        })
     };
     let mut finals: HashMap<String, Option<String>> = HashMap::new();
     for key in ctx.keys.used() {
-        let op = final_read(&key);
-        match &op.ret {
-            Ret::Ok { node, .. } => {
-                finals.insert(key, node.as_ref().and_then(|n| n.value.clone()));
+        match final_read(&key) {
+            Ok(Ret::Ok { node, .. }) => {
+                finals.insert(key, node.and_then(|n| n.value));
             }
-            Ret::Fail { code: 100, .. } => {
+            Ok(Ret::Fail { code: 100, .. }) => {
                 finals.insert(key, None);
             }
-            other => fig.note(format!("final read of {key}: {other:?}")),
+            other => fig.harness_error(format!("final read of {key}: {other:?}")),
         }
     }
-    let counter_final = match &final_read(COUNTER_KEY).ret {
-        Ret::Ok { node: Some(n), .. } => n.value.clone(),
-        _ => None,
+    // `None` when it could not be read (then the counter is not checked).
+    let counter_final = match final_read(COUNTER_KEY) {
+        Ok(Ret::Ok { node: Some(n), .. }) => Some(n.value),
+        Ok(Ret::Fail { code: 100, .. }) => Some(None),
+        other => {
+            fig.harness_error(format!("final read of the counter: {other:?}"));
+            None
+        }
     };
+    // The acknowledged TTL keys still there (the TTL check reports them).
     let mut gone = HashSet::new();
-    let ttl_keys: Vec<String> = ops
+    for o in ops
         .iter()
-        .filter(|o| matches!(o.call, Call::SetTtl { .. }))
-        .map(|o| o.key.clone())
-        .collect();
-    for key in &ttl_keys {
-        match final_read(key).ret {
-            Ret::Fail { code: 100, .. } => {
-                gone.insert(key.clone());
+        .filter(|o| matches!(o.call, Call::SetTtl { .. }) && o.acked())
+    {
+        match final_read(&o.key) {
+            Ok(Ret::Fail { code: 100, .. }) => {
+                gone.insert(o.key.clone());
             }
-            // Still there: the TTL check reports it; this says how it looks.
-            ret @ Ret::Ok { .. } => fig.note(format!("final read of {key}: {ret:?}")),
-            other => {
-                fig.harness_errors += 1;
-                fig.note(format!("final read of {key} got no answer: {other:?}"));
-            }
+            Ok(ret @ Ret::Ok { .. }) => fig.note(format!("final read of {}: {ret:?}", o.key)),
+            other => fig.harness_error(format!("final read of {}: {other:?}", o.key)),
         }
     }
     let listing = in_order_listing(&cluster);
     if listing.is_none() {
-        fig.harness_errors += 1;
-        fig.note("no member answered the final listing of the in-order keys");
+        fig.harness_error("no member answered the final listing of the in-order keys");
     }
     // Watchers catch up with everything written so far, up to one last
     // write under `/ttl` that every watcher is interested in: the last
     // change before it may be one the TTL watcher never sees (a write that
-    // committed after the last expiry), or no change of the keys at all.
-    let mut last_index = final_read("/").ret.index().unwrap_or(0);
-    match watch_end(&rt, &ctx, cfg.members) {
-        Ok(index) => last_index = index,
+    // committed after the last expiry).
+    let last_index = match watch_end(&rt, &ctx, cfg.members) {
+        Ok(index) => {
+            wctl.until.store(index, Ordering::SeqCst);
+            let stop = wctl.clone();
+            rt.spawn(async move {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                stop.stop.store(true, Ordering::SeqCst);
+            });
+            index
+        }
         Err(e) => {
-            fig.harness_errors += 1;
-            fig.note(format!("the last write for the watchers failed: {e}"));
+            fig.harness_error(format!("the last write for the watchers failed: {e}"));
+            wctl.stop.store(true, Ordering::SeqCst);
+            0
+        }
+    };
+    let mut streams = Vec::new();
+    for w in watchers {
+        match rt.block_on(w) {
+            Ok(stream) => streams.push(stream),
+            Err(e) => fig.harness_error(format!("a watcher failed: {e}")),
         }
     }
-    wctl.until.store(last_index.max(1), Ordering::SeqCst);
-    let stop = wctl.clone();
-    rt.spawn(async move {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        stop.stop.store(true, Ordering::SeqCst);
-    });
-    let streams: Vec<_> = watchers
-        .into_iter()
-        .map(|w| rt.block_on(w).unwrap_or_default())
-        .collect();
-    if wctl.stop.load(Ordering::SeqCst) {
-        fig.harness_errors += 1;
-        fig.note(format!(
+    let stuck: Vec<&str> = streams.iter().filter_map(|s| s.stuck.as_deref()).collect();
+    if last_index > 0 && !stuck.is_empty() {
+        let mut notes = vec![format!(
             "watchers did not reach index {last_index} within 60 s"
-        ));
-        for s in streams.iter().filter_map(|s| s.stuck.as_ref()) {
-            fig.note(format!("  {s}"));
+        )];
+        notes.extend(stuck.iter().map(|s| format!("  {s}")));
+        for m in 0..cfg.members {
+            let index = cluster
+                .get(m, "/v2/keys/", Duration::from_secs(2))
+                .map(|a| a.index);
+            notes.push(format!("  m{m} now answers with X-Etcd-Index {index:?}"));
         }
-        for (m, url) in ctx.urls.iter().enumerate() {
-            let a = rt.block_on(send(
-                &ctx.http,
-                reqwest::Method::GET,
-                &format!("{url}/v2/keys/"),
-                None,
-                Duration::from_secs(2),
-            ));
-            let index = a.map(|a| a.index);
-            fig.note(format!("  m{m} now answers with X-Etcd-Index {index:?}"));
+        fig.harness_errors += 1;
+        for n in notes {
+            fig.note(n);
         }
     }
     fig.wall = start.elapsed();
@@ -242,7 +241,7 @@ pub fn run(cfg: &RunConfig) -> Figures {
         &mut fig,
         &ops,
         &finals,
-        counter_final.as_deref(),
+        counter_final.as_ref().map(Option::as_deref),
         listing.as_deref(),
         &streams,
         &gone,
@@ -255,22 +254,37 @@ pub fn run(cfg: &RunConfig) -> Figures {
     fig
 }
 
-/// Writes [`WATCH_END_KEY`] (recorded like any other operation) and returns
-/// its index, asking each member in turn until one acknowledges it.
-fn watch_end(rt: &tokio::runtime::Runtime, ctx: &Ctx, members: usize) -> Result<u64, String> {
+/// Asks `ask(member)` of each member in turn, up to 20 times with 200 ms
+/// between, until one answers; the last failure otherwise.
+fn retry<T>(members: usize, mut ask: impl FnMut(usize) -> Result<T, String>) -> Result<T, String> {
     let mut last = String::new();
     for attempt in 0..20 {
-        let call = Call::Set {
-            value: format!("end-{attempt}"),
-        };
-        let op = rt.block_on(ctx.perform(FINAL_CLIENT, attempt % members, WATCH_END_KEY, call));
-        match &op.ret {
-            Ret::Ok { node: Some(n), .. } => return Ok(n.modified),
-            other => last = format!("{other:?}"),
+        match ask(attempt % members) {
+            Ok(v) => return Ok(v),
+            Err(e) => last = e,
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     Err(last)
+}
+
+/// Writes [`WATCH_END_KEY`] (recorded like any other operation) and returns
+/// its index.
+fn watch_end(rt: &tokio::runtime::Runtime, ctx: &Ctx, members: usize) -> Result<u64, String> {
+    let mut attempt = 0;
+    retry(members, |member| {
+        attempt += 1;
+        let call = Call::Set {
+            value: format!("end-{attempt}"),
+        };
+        match rt
+            .block_on(ctx.perform(FINAL_CLIENT, member, WATCH_END_KEY, call))
+            .ret
+        {
+            Ret::Ok { node: Some(n), .. } => Ok(n.modified),
+            other => Err(format!("{other:?}")),
+        }
+    })
 }
 
 /// Injects faults until the run's time is up (and, while `more()` says so,
@@ -311,20 +325,16 @@ fn nemesis_loop(
         *fig.faults.entry(fault.name()).or_default() += 1;
         fig.failover.extend(injected.failover);
         if let Some(e) = injected.error {
-            fig.harness_errors += 1;
-            fig.note(format!("{}: {e}", fault.name()));
+            fig.harness_error(format!("{}: {e}", fault.name()));
         }
         if let Err(e) = c.wait_ready(Duration::from_secs(60)) {
-            fig.harness_errors += 1;
-            fig.note(format!("after {}: {e}", injected.what));
+            fig.harness_error(format!("after {}: {e}", injected.what));
             return;
         }
-        if fault == Fault::KillAll || fault == Fault::ReplaceMember {
-            c.learn_ids();
-        }
-        // All members equal at one index, with the clients held.
+        // All members equal at one index, with the clients held (each
+        // request ends within the client timeout, so 20 s is plenty).
         if !ctx.gate.close_and_drain(Duration::from_secs(20)) {
-            fig.note("clients still busy 20 s after the gate closed");
+            fig.harness_error("clients still busy 20 s after the gate closed");
         }
         match nemesis::converge(c, Duration::from_secs(10)) {
             Ok(d) => fig.convergence.push(d),
@@ -341,27 +351,24 @@ fn nemesis_loop(
 /// createdIndex) in listing order; `None` when no member answered.
 fn in_order_listing(c: &Cluster) -> Option<Vec<(String, String, u64)>> {
     let target = format!("/v2/keys{INORDER_DIR}?recursive=true&sorted=true&quorum=true");
-    for attempt in 0..20 {
-        let member = attempt % c.members.len();
-        let t = Duration::from_secs(10);
-        if let Ok(a) = c.get(member, &target, t) {
-            if a.status == 404 {
-                return Some(Vec::new());
-            }
-            if let Some(nodes) = a.body["node"]["nodes"].as_array() {
-                let entry = |n: &serde_json::Value| {
-                    (
-                        n["key"].as_str().unwrap_or_default().to_owned(),
-                        n["value"].as_str().unwrap_or_default().to_owned(),
-                        n["createdIndex"].as_u64().unwrap_or(0),
-                    )
-                };
-                return Some(nodes.iter().map(entry).collect());
-            }
+    let entry = |n: &serde_json::Value| {
+        (
+            n["key"].as_str().unwrap_or_default().to_owned(),
+            n["value"].as_str().unwrap_or_default().to_owned(),
+            n["createdIndex"].as_u64().unwrap_or(0),
+        )
+    };
+    retry(c.members.len(), |member| {
+        let a = c
+            .get(member, &target, Duration::from_secs(10))
+            .map_err(|e| format!("{e:?}"))?;
+        match a.body["node"]["nodes"].as_array() {
+            _ if a.status == 404 => Ok(Vec::new()),
+            Some(nodes) => Ok(nodes.iter().map(entry).collect()),
+            None => Err(format!("{} {}", a.status, a.body)),
         }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    None
+    })
+    .ok()
 }
 
 /// Every check over the run's history and observations.
@@ -370,7 +377,7 @@ fn check_all(
     fig: &mut Figures,
     ops: &[Op],
     finals: &HashMap<String, Option<String>>,
-    counter_final: Option<&str>,
+    counter_final: Option<Option<&str>>,
     listing: Option<&[(String, String, u64)]>,
     streams: &[watchcheck::Stream],
     gone: &HashSet<String>,
@@ -433,11 +440,13 @@ fn check_all(
         problems.extend(take(&mut fig.in_order_errors, found));
         fig.in_order_keys = listing.len();
     }
-    let (found, fin, acked, indet) = checks::counter(ops, counter_final);
-    problems.extend(take(&mut fig.counter_errors, found));
-    fig.counter_final = fin;
-    fig.counter_acked = acked;
-    fig.counter_indeterminate = indet;
+    if let Some(counter_final) = counter_final {
+        let (found, fin, acked, indet) = checks::counter(ops, counter_final);
+        problems.extend(take(&mut fig.counter_errors, found));
+        fig.counter_final = fin;
+        fig.counter_acked = acked;
+        fig.counter_indeterminate = indet;
+    }
 
     let w = watchcheck::check(streams, ops, from, until);
     fig.watch_events = w.events;

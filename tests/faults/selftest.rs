@@ -39,7 +39,7 @@ fn stale_local_reads_from_a_cut_off_member_are_rejected() {
     };
     set("a", leader);
     // Every member has applied "a" before the cut.
-    std::thread::sleep(Duration::from_millis(500));
+    crate::nemesis::converge(&cluster, Duration::from_secs(10)).expect("members converge");
     cluster
         .faults
         .partition(&[vec![cut], vec![leader, other]], Cut::Blackhole);
