@@ -60,14 +60,20 @@ impl Cluster {
     pub fn start(n: usize, snapshot_count: u64, rt: Handle) -> Cluster {
         let faults = Faults::default();
         let token = format!("faults-{}", fastrand::u32(..));
-        // The proxies' ports are bound here, not picked and bound later, so
-        // no other test can take one in between.
+        // The proxies' ports come from below the ephemeral range (a proxy
+        // closes its listener while its member is down and binds the port
+        // again later: meanwhile no outgoing connection may take it), and
+        // are bound here, so no other test can take one before the proxy
+        // runs.
         let mut listeners = Vec::new();
         let mut members: Vec<Member> = (0..n)
             .map(|i| {
                 let server = Server::unstarted(&format!("m{i}"));
                 let listener = rt
-                    .block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))
+                    .block_on(tokio::net::TcpListener::bind((
+                        "127.0.0.1",
+                        crate::util::free_port(),
+                    )))
                     .expect("bind a proxy port");
                 let proxy_port = listener.local_addr().expect("proxy address").port();
                 listeners.push(listener);
@@ -218,7 +224,8 @@ impl Cluster {
         }
     }
 
-    /// The member every live member that knows a leader names most often.
+    /// The member a majority of the cluster's members (live ones asked)
+    /// names as leader; `None` while no member has that many votes.
     pub fn leader(&self) -> Option<usize> {
         let mut votes = vec![0usize; self.members.len()];
         for i in self.live() {
@@ -234,7 +241,7 @@ impl Cluster {
             }
         }
         let (best, n) = votes.iter().enumerate().max_by_key(|(_, n)| **n)?;
-        (*n > 0).then_some(best)
+        (*n > self.members.len() / 2).then_some(best)
     }
 
     /// Waits for a leader named by a majority of the members.
@@ -318,14 +325,8 @@ impl Cluster {
         if a.status != 204 {
             return Err(format!("remove {id}: {} {}", a.status, a.body));
         }
-        // The removed member exits by itself.
-        if self.members[i]
-            .server
-            .wait_exit(Duration::from_secs(15))
-            .is_none()
-        {
-            self.kill9(i);
-        }
+        // The removed member exits by itself; killed if it does not.
+        let _ = self.members[i].server.wait_exit(Duration::from_secs(15));
         self.kill9(i);
         let data = self.members[i].server.data_dir();
         let _ = std::fs::remove_dir_all(&data);
@@ -339,16 +340,8 @@ impl Cluster {
             .map(|m| format!("{}={}", m.server.name, m.proxy_url()))
             .collect();
         let extra = &mut self.members[i].server.extra;
-        extra.extend(
-            [
-                "--initial-cluster",
-                &initial.join(","),
-                "--initial-cluster-state",
-                "existing",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
+        set_flag(extra, "--initial-cluster", &initial.join(","));
+        set_flag(extra, "--initial-cluster-state", "existing");
         self.restart(i);
         Ok(())
     }
@@ -375,5 +368,15 @@ impl Cluster {
             (201, Some(id)) => Ok(id.to_owned()),
             _ => Err(format!("add: {status} {v}")),
         }
+    }
+}
+
+/// Sets `flag` to `value` in `extra`: replaces the value of the flag when
+/// it is there already, else appends both (so replacing a member again
+/// does not pile up flags).
+fn set_flag(extra: &mut Vec<String>, flag: &str, value: &str) {
+    match extra.iter().position(|a| a == flag) {
+        Some(k) if k + 1 < extra.len() => extra[k + 1] = value.to_owned(),
+        _ => extra.extend([flag.to_owned(), value.to_owned()]),
     }
 }

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -139,17 +139,40 @@ impl Faults {
     }
 }
 
+/// How long binding a proxy's address again may keep failing before the
+/// proxy says so (and again after each further such period).
+const REBIND_REPORT: Duration = Duration::from_secs(5);
+
 /// One member's proxy: accepts on `listener`, forwards to `target`. While
 /// the member is marked down the listener is closed, and bound again on the
-/// same address once it is up.
+/// same address once it is up (retried until it works; reported on stderr
+/// while it keeps failing).
 pub async fn serve(listener: TcpListener, target: SocketAddr, to: usize, faults: Faults) {
     let addr = listener.local_addr().expect("proxy address");
     let mut listener = Some(listener);
+    // Since when binding again fails, and when to report it next.
+    let mut failing: Option<(Instant, Duration)> = None;
     loop {
         let Some(l) = listener.as_ref() else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             if !faults.is_down(to) {
-                listener = TcpListener::bind(addr).await.ok();
+                match TcpListener::bind(addr).await {
+                    Ok(l) => {
+                        listener = Some(l);
+                        failing = None;
+                    }
+                    Err(e) => {
+                        let (since, report) =
+                            failing.get_or_insert((Instant::now(), REBIND_REPORT));
+                        if since.elapsed() >= *report {
+                            eprintln!(
+                                "fault proxy of m{to}: cannot listen on {addr} again for {:?}: {e}",
+                                since.elapsed()
+                            );
+                            *report += REBIND_REPORT;
+                        }
+                    }
+                }
             }
             continue;
         };
@@ -257,15 +280,24 @@ async fn pump(
     let mut pending = first;
     loop {
         if !pending.is_empty() {
-            match faults.state(from.as_deref(), to) {
+            let mut state = faults.state(from.as_deref(), to);
+            if let LinkState::Open(Some(d)) = state {
+                if held.load(Ordering::SeqCst) {
+                    return;
+                }
+                tokio::time::sleep(d).await;
+                // The link may have been cut while the chunk waited.
+                state = match faults.state(from.as_deref(), to) {
+                    LinkState::Open(_) => LinkState::Open(None),
+                    cut => cut,
+                };
+            }
+            match state {
                 LinkState::Cut(Cut::Reset) => return,
                 LinkState::Cut(Cut::Blackhole) => held.store(true, Ordering::SeqCst),
-                LinkState::Open(delay) => {
+                LinkState::Open(_) => {
                     if held.load(Ordering::SeqCst) {
                         return;
-                    }
-                    if let Some(d) = delay {
-                        tokio::time::sleep(d).await;
                     }
                     if w.write_all(&pending).await.is_err() {
                         return;

@@ -168,23 +168,26 @@ pub async fn lin_client(ctx: Arc<Ctx>, id: usize) {
         ctx.gate.enter().await;
         seq += 1;
         let value = format!("c{id}-{seq}");
-        let mut key = ctx.keys.pick();
-        let seen = known.get(&key).cloned();
         let roll = fastrand::u32(..100);
-        let call = match (roll, seen) {
-            (0..=24, _) => Call::Get,
-            (25..=44, _) => Call::Set { value },
-            (45..=51, _) => Call::Create { value },
-            (52..=66, Some((prev, _))) => Call::CasValue { prev, value },
-            (67..=81, Some((_, index))) => Call::CasIndex { prev: index, value },
-            (82..=84, Some((prev, _))) => Call::CadValue { prev },
-            (85..=86, Some((_, index))) => Call::CadIndex { prev: index },
-            (87..=91, _) => Call::Delete,
-            (92.., _) => {
-                key = INORDER_DIR.to_owned();
-                Call::Post { value }
-            }
-            (_, None) => Call::Get,
+        // A `/lin` key only for the calls on one (each key picked is read
+        // at the end).
+        let (key, call) = if roll >= 92 {
+            (INORDER_DIR.to_owned(), Call::Post { value })
+        } else {
+            let key = ctx.keys.pick();
+            let seen = known.get(&key).cloned();
+            let call = match (roll, seen) {
+                (0..=24, _) => Call::Get,
+                (25..=44, _) => Call::Set { value },
+                (45..=51, _) => Call::Create { value },
+                (52..=66, Some((prev, _))) => Call::CasValue { prev, value },
+                (67..=81, Some((_, index))) => Call::CasIndex { prev: index, value },
+                (82..=84, Some((prev, _))) => Call::CadValue { prev },
+                (85..=86, Some((_, index))) => Call::CadIndex { prev: index },
+                (87.., _) => Call::Delete,
+                (_, None) => Call::Get,
+            };
+            (key, call)
         };
         let op = ctx.perform(id, ctx.member(), &key, call).await;
         ctx.gate.leave();
