@@ -39,6 +39,13 @@ fn t(op: RegOp, invoke: u64, complete: Option<u64>) -> Timed<RegOp> {
 
 const BUDGET: u64 = 1_000_000;
 
+/// Checks that the register history `h` is linearizable.
+fn assert_accepted(h: &[Timed<RegOp>]) {
+    let verdict = check(&Register, h, BUDGET);
+    assert_eq!(verdict, Verdict::Linearizable);
+}
+
+/// Checks that the register history `h` is not linearizable.
 fn assert_rejected(h: &[Timed<RegOp>]) {
     let verdict = check(&Register, h, BUDGET);
     assert!(matches!(verdict, Verdict::Violation { .. }), "{verdict:?}");
@@ -48,7 +55,7 @@ fn assert_rejected(h: &[Timed<RegOp>]) {
 fn sequential_register_histories() {
     use RegOp::*;
     let ok = [t(Write(1), 0, Some(1)), t(Read(1), 2, Some(3))];
-    assert_eq!(check(&Register, &ok, BUDGET), Verdict::Linearizable);
+    assert_accepted(&ok);
     // A read after a completed write returning the old value: stale.
     let stale = [
         t(Write(1), 0, Some(1)),
@@ -67,7 +74,7 @@ fn concurrent_operations_may_take_effect_in_either_order() {
     // The read overlaps the write: old and new value are both fine.
     for seen in [0, 1] {
         let h = [t(Write(1), 0, Some(10)), t(Read(seen), 2, Some(5))];
-        assert_eq!(check(&Register, &h, BUDGET), Verdict::Linearizable);
+        assert_accepted(&h);
     }
     // Two reads overlapping the write, the first new then old: once a read
     // has seen the new value, a later read must too.
@@ -88,10 +95,10 @@ fn indeterminate_operations_may_happen_late_or_never() {
         t(Read(0), 5, Some(6)),
         t(Read(1), 50, Some(51)),
     ];
-    assert_eq!(check(&Register, &late, BUDGET), Verdict::Linearizable);
+    assert_accepted(&late);
     // ... or never seen at all.
     let never = [t(Write(1), 0, None), t(Read(0), 50, Some(51))];
-    assert_eq!(check(&Register, &never, BUDGET), Verdict::Linearizable);
+    assert_accepted(&never);
     // But not before it was invoked.
     let early = [t(Read(1), 0, Some(1)), t(Write(1), 5, None)];
     assert_rejected(&early);
@@ -153,6 +160,12 @@ fn verdict(ops: &[Op]) -> Verdict {
     check_key(&refs, BUDGET).verdict
 }
 
+/// Checks that the key history `ops` is not linearizable.
+fn assert_key_rejected(ops: &[Op]) {
+    let verdict = verdict(ops);
+    assert!(matches!(verdict, Verdict::Violation { .. }), "{verdict:?}");
+}
+
 fn set(v: &str) -> Call {
     Call::Set { value: v.into() }
 }
@@ -212,25 +225,65 @@ fn the_key_model_rejects_lost_updates_and_lost_writes() {
         (cas("b"), ok(node("b", 7), node("a", 5)), 2, 10),
         (cas("c"), ok(node("c", 8), node("a", 5)), 3, 11),
     ]);
-    assert!(matches!(verdict(&h), Verdict::Violation { .. }));
+    assert_key_rejected(&h);
     // An acknowledged write gone afterwards (say after a crash).
     let h = key_ops(vec![
         (set("a"), ok(node("a", 5), None), 0, 1),
         (Call::Get, fail(100), 2, 3),
     ]);
-    assert!(matches!(verdict(&h), Verdict::Violation { .. }));
+    assert_key_rejected(&h);
     // A set whose prevNode is not what the key held.
     let h = key_ops(vec![
         (set("a"), ok(node("a", 5), None), 0, 1),
         (set("b"), ok(node("b", 6), None), 2, 3),
     ]);
-    assert!(matches!(verdict(&h), Verdict::Violation { .. }));
+    assert_key_rejected(&h);
     // A compare that failed although the key held the expected value.
     let h = key_ops(vec![
         (set("a"), ok(node("a", 5), None), 0, 1),
         (Call::CadIndex { prev: 5 }, fail(101), 2, 3),
     ]);
-    assert!(matches!(verdict(&h), Verdict::Violation { .. }));
+    assert_key_rejected(&h);
+}
+
+#[test]
+fn the_key_model_rejects_writes_answered_with_the_wrong_node() {
+    // A set answered with a value other than the one written.
+    let h = key_ops(vec![(set("a"), ok(node("b", 5), None), 0, 1)]);
+    assert_key_rejected(&h);
+    // The same for a compare-and-swap.
+    let h = key_ops(vec![
+        (set("a"), ok(node("a", 5), None), 0, 1),
+        (
+            Call::CasValue {
+                prev: "a".into(),
+                value: "b".into(),
+            },
+            ok(node("c", 6), node("a", 5)),
+            2,
+            3,
+        ),
+    ]);
+    assert_key_rejected(&h);
+    // A create answered with a prevNode: the key existed.
+    let h = key_ops(vec![(
+        Call::Create { value: "a".into() },
+        ok(node("a", 5), node("z", 4)),
+        0,
+        1,
+    )]);
+    assert_key_rejected(&h);
+    // Answered with the value written, each is fine.
+    let h = key_ops(vec![
+        (
+            Call::Create { value: "a".into() },
+            ok(node("a", 5), None),
+            0,
+            1,
+        ),
+        (set("b"), ok(node("b", 6), node("a", 5)), 2, 3),
+    ]);
+    assert_eq!(verdict(&h), Verdict::Linearizable);
 }
 
 #[test]

@@ -29,8 +29,9 @@ pub enum Input {
 pub enum Output {
     /// Indeterminate.
     Unknown,
-    /// Success; `read` is the value a get returned, `prev` the `prevNode`
-    /// the answer carried (`None` for none).
+    /// Success; `read` is the value of the answer's `node` (what a get
+    /// read, what a write wrote), `prev` the `prevNode` it carried (`None`
+    /// for none).
     Ok {
         read: Option<Tag>,
         prev: Option<Tag>,
@@ -57,14 +58,20 @@ impl Model for KeyModel {
             (Get, Output::Ok { read, .. }) => (read == s && s.is_some()).then_some(*s),
             (Get, Output::Fail(100)) => s.is_none().then_some(None),
             (Get, _) => None,
-            (Set(v), Output::Ok { prev, .. }) => (prev == s).then_some(Some(*v)),
-            (Set(v), Output::Unknown) => Some(Some(*v)),
-            (Create(v), Output::Ok { .. }) | (Create(v), Output::Unknown) => {
-                s.is_none().then_some(Some(*v))
+            // A write's answer carries the written value in its node; a
+            // create's has no prevNode.
+            (Set(v), Output::Ok { read, prev }) => {
+                (prev == s && *read == Some(*v)).then_some(Some(*v))
             }
+            (Set(v), Output::Unknown) => Some(Some(*v)),
+            (Create(v), Output::Ok { read, prev }) => {
+                (s.is_none() && *read == Some(*v) && prev.is_none()).then_some(Some(*v))
+            }
+            (Create(v), Output::Unknown) => s.is_none().then_some(Some(*v)),
             (Create(_), Output::Fail(105)) => s.is_some().then_some(*s),
-            (Cas { prev, new }, Output::Ok { prev: p, .. }) => {
-                (*s == Some(*prev) && *p == Some(*prev)).then_some(Some(*new))
+            (Cas { prev, new }, Output::Ok { read, prev: p }) => {
+                (*s == Some(*prev) && *p == Some(*prev) && *read == Some(*new))
+                    .then_some(Some(*new))
             }
             (Cas { prev, new }, Output::Unknown) => (*s == Some(*prev)).then_some(Some(*new)),
             (Cad { prev }, Output::Ok { prev: p, .. }) => {
