@@ -3,9 +3,7 @@
 //! start, and corruption anywhere else stops the start naming the file.
 //! (Restarts replaying many keys and snapshots: [`super::restart`].)
 
-/// Shared with the fault-injection suite; [`super::restart`] takes it from here.
-pub(crate) use crate::util::snap_files;
-use crate::util::{form, raw, Conn, Server};
+use crate::util::{files_in, form, raw, Conn, Server};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -275,12 +273,7 @@ fn sigterm_under_concurrent_writes_exits_0_and_keeps_every_acknowledged_write() 
 /// The segment files of the member's raft log, oldest first.
 fn wal_segments(s: &Server) -> Vec<PathBuf> {
     let dir = s.data_dir().join("member").join("wal");
-    let mut segs: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "wal"))
-        .collect();
-    segs.sort();
+    let segs = files_in(&dir, "wal");
     assert!(!segs.is_empty(), "no segment in {}", dir.display());
     segs
 }

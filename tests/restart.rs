@@ -2,8 +2,8 @@
 //! alone, then from a snapshot plus the log after it), and a small snapshot
 //! interval (snapshots taken, older ones purged, snapshot plus log replayed).
 
-use crate::durability::{get_node, node_of, put_sequentially, snap_files, tree};
-use crate::util::{workspace_bin, Conn, Server};
+use crate::durability::{get_node, node_of, put_sequentially, tree};
+use crate::util::{snap_files, workspace_bin, Conn, Server};
 use std::time::{Duration, Instant};
 
 #[test]

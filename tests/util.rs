@@ -225,21 +225,10 @@ impl Server {
 
     /// SIGTERM, then waits for the exit status (None if it had to be killed).
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
-        let mut c = self.child.take()?;
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(c.id().to_string())
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            if let Ok(Some(status)) = c.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = c.kill();
-        let _ = c.wait();
-        None
+        self.signal("-TERM");
+        let status = self.wait_exit(Duration::from_secs(20));
+        self.kill9();
+        status
     }
 
     /// Starts the same member again on the same data dir and ports.
@@ -434,16 +423,21 @@ impl Server {
     }
 }
 
-/// The snapshot files in the data dir of `s`, oldest first.
-pub fn snap_files(s: &Server) -> Vec<PathBuf> {
-    let dir = s.data_dir().join("member").join("snap");
-    let mut snaps: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// The files of `dir` whose extension is `ext`, sorted by name (panics,
+/// naming `dir`, when it cannot be read).
+pub fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "snap"))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
         .collect();
-    snaps.sort();
-    snaps
+    files.sort();
+    files
+}
+
+/// The snapshot files in the data dir of `s`, oldest first.
+pub fn snap_files(s: &Server) -> Vec<PathBuf> {
+    files_in(&s.data_dir().join("member").join("snap"), "snap")
 }
 
 /// A keep-alive HTTP/1.1 client connection that reports failures (refused,

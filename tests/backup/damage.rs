@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::{etcdctl, put, stop, text};
-use crate::util::{reference_etcd, workspace_bin, Server};
+use crate::util::{files_in, reference_ctl, workspace_bin, Server};
 
 /// A stopped member with some data and a backup of it: (member, temp dir,
 /// backup path).
@@ -23,12 +23,10 @@ fn backed_up() -> (Server, tempfile::TempDir, PathBuf) {
     (src, dir, backup)
 }
 
+/// The newest snapshot file of `backup`.
 fn snapshot_file(backup: &Path) -> PathBuf {
-    let snap = backup.join("member/snap");
-    std::fs::read_dir(&snap)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "snap"))
+    files_in(&backup.join("member/snap"), "snap")
+        .pop()
         .expect("a snapshot file")
 }
 
@@ -152,6 +150,7 @@ fn missing_and_occupied_directories_give_the_references_messages() {
             "I | open ./nonexistentwal: no such file or directory".into(),
         ),
     ];
+    let reference = reference_ctl();
     for (args, want) in &cases {
         let mut full = vec!["backup".to_owned()];
         full.extend(args.iter().cloned());
@@ -163,8 +162,8 @@ fn missing_and_occupied_directories_give_the_references_messages() {
         assert_eq!(out.status.code(), Some(1), "{full:?}");
         assert_eq!(untimed(&text(&out.stderr)), *want, "{full:?}");
         assert_eq!(text(&out.stdout), "");
-        if reference_etcd().is_some() {
-            let theirs = Command::new("etcdctl")
+        if let Some(ctl) = &reference {
+            let theirs = Command::new(ctl)
                 .env("ETCDCTL_API", "2")
                 .args(&full)
                 .current_dir(cwd)
