@@ -120,6 +120,7 @@ fn load_once(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> Result<
         while pos < bytes.len() {
             let (len, entry) = match decode_record(&bytes[pos..]) {
                 Ok((len, _batch, entry)) => (len, entry),
+                Err(_) if wal::is_unused_tail(&bytes[pos..]) => break,
                 Err(BadRecord::Invalid(_)) if Some(*seq) == newest => break,
                 Err(bad) => {
                     return Err(Retry::Fail(corrupt(

@@ -113,6 +113,9 @@ impl LogStore {
                 log_id: r.log_id,
             })
             .collect();
+        if let Some(newest) = rec.segments.last() {
+            wal::preallocate(&newest.path, &newest.file, segment_size)?;
+        }
         let segments = rec
             .segments
             .into_iter()
@@ -261,10 +264,13 @@ impl Shared {
         let (_, active) = st.active();
         if active.size >= self.segment_size && active.size > SEGMENT_HEADER {
             // The full segment was synced by the append that wrote its last
-            // records; start the next one.
+            // records; start the next one. Its preallocated part (if the
+            // records did not fill it) is given back; should that be lost in
+            // a crash, recovery reads the zeros as unused again.
+            active.file.set_len(active.size)?;
             let (seq, _) = st.active();
             let next = seq + 1;
-            let (path, file) = wal::create_segment(&self.dir, next)?;
+            let (path, file) = wal::create_segment(&self.dir, next, self.segment_size)?;
             tracing::debug!(file = %path.display(), "started a new wal segment");
             st.segments.insert(
                 next,
@@ -341,6 +347,7 @@ impl Shared {
             .expect("the segment of a live entry exists");
         segment.file.set_len(offset)?;
         segment.file.sync_data()?;
+        wal::preallocate(&segment.path, &segment.file, self.segment_size)?;
         segment.size = offset;
         segment.last_index = if offset > SEGMENT_HEADER {
             last_index

@@ -96,6 +96,17 @@ pub(super) fn file_len(path: &Path) -> u64 {
     fs::metadata(path).unwrap().len()
 }
 
+/// The end of the last record of segment `path` (its preallocated zeros
+/// follow), found by walking the records.
+pub(super) fn data_len(path: &Path) -> u64 {
+    let bytes = fs::read(path).unwrap();
+    let mut pos = super::wal::SEGMENT_HEADER as usize;
+    while let Ok((len, _, _)) = super::wal::decode_record(&bytes[pos..]) {
+        pos += len;
+    }
+    pos as u64
+}
+
 /// Appends entries 1..=5 one call each (five batches) and returns the wal dir.
 pub(super) async fn five_batches(tmp: &TempDir) -> PathBuf {
     let dir = tmp.path().join("wal");
@@ -161,7 +172,7 @@ async fn torn_tail_is_cut_and_log_continues() {
     let dir = five_batches(&tmp).await;
     let seg = &segments(&dir)[0];
     let f = fs::OpenOptions::new().write(true).open(seg).unwrap();
-    f.set_len(file_len(seg) - 3).unwrap();
+    f.set_len(data_len(seg) - 3).unwrap();
     drop(f);
 
     let mut log = LogStore::open(&dir).unwrap();
@@ -177,16 +188,76 @@ async fn torn_tail_is_cut_and_log_continues() {
 }
 
 #[tokio::test]
-async fn zero_filled_tail_is_cut() {
+async fn segments_are_preallocated_and_their_zeros_are_not_damage() {
     let tmp = TempDir::new().unwrap();
     let dir = five_batches(&tmp).await;
     let seg = &segments(&dir)[0];
-    let mut bytes = fs::read(seg).unwrap();
-    bytes.extend_from_slice(&[0; 4096]);
-    fs::write(seg, &bytes).unwrap();
+    assert_eq!(file_len(seg), super::log_store::SEGMENT_SIZE);
+    let end = data_len(seg);
+    assert!(end > 8 && end < 4096, "{end}");
+    let bytes = fs::read(seg).unwrap();
+    assert!(bytes[end as usize..].iter().all(|&b| b == 0));
+    // Reopened: nothing cut, and the next append goes right after the
+    // last record, over the zeros.
     let mut log = LogStore::open(&dir).unwrap();
     assert_eq!(indexes(&all(&mut log).await), [1, 2, 3, 4, 5]);
-    assert_eq!(file_len(seg), bytes.len() as u64 - 4096);
+    assert_eq!(file_len(seg), super::log_store::SEGMENT_SIZE);
+    log.blocking_append(vec![ent(1, 6)]).await.unwrap();
+    assert!(data_len(seg) > end);
+    drop(log);
+    let mut log = LogStore::open(&dir).unwrap();
+    assert_eq!(indexes(&all(&mut log).await), [1, 2, 3, 4, 5, 6]);
+}
+
+#[tokio::test]
+async fn a_segment_without_preallocation_is_extended_at_open() {
+    // A log written while preallocation was impossible, or cut at its last
+    // record: its zeros are added back at open.
+    let tmp = TempDir::new().unwrap();
+    let dir = five_batches(&tmp).await;
+    let seg = &segments(&dir)[0];
+    let end = data_len(seg);
+    fs::OpenOptions::new()
+        .write(true)
+        .open(seg)
+        .unwrap()
+        .set_len(end)
+        .unwrap();
+    let mut log = LogStore::open(&dir).unwrap();
+    assert_eq!(indexes(&all(&mut log).await), [1, 2, 3, 4, 5]);
+    assert_eq!(file_len(seg), super::log_store::SEGMENT_SIZE);
+    assert_eq!(data_len(seg), end);
+}
+
+#[tokio::test]
+async fn full_segments_give_back_their_unused_part() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let mut log = LogStore::open_with_segment_size(&dir, 256).unwrap();
+    for i in 1..=20 {
+        log.blocking_append(vec![ent(1, i)]).await.unwrap();
+    }
+    let segs = segments(&dir);
+    assert!(segs.len() > 2, "{segs:?}");
+    for s in &segs[..segs.len() - 1] {
+        assert_eq!(file_len(s), data_len(s), "{}", s.display());
+        assert!(file_len(s) >= 256);
+    }
+    // Reopened with a larger segment size, the active segment is extended
+    // to it, and with a smaller one the next append starts a new segment,
+    // cutting the zeros off the old one.
+    drop(log);
+    let mut log = LogStore::open_with_segment_size(&dir, 4096).unwrap();
+    let last = segments(&dir).pop().unwrap();
+    assert_eq!(file_len(&last), 4096);
+    log.blocking_append(vec![ent(1, 21)]).await.unwrap();
+    drop(log);
+    let mut log = LogStore::open_with_segment_size(&dir, 64).unwrap();
+    log.blocking_append(vec![ent(1, 22)]).await.unwrap();
+    assert_eq!(file_len(&last), data_len(&last));
+    drop(log);
+    let mut log = LogStore::open(&dir).unwrap();
+    assert_eq!(indexes(&all(&mut log).await), (1..=22).collect::<Vec<_>>());
 }
 
 #[tokio::test]
@@ -194,7 +265,7 @@ async fn flipped_byte_in_last_record_is_cut() {
     let tmp = TempDir::new().unwrap();
     let dir = five_batches(&tmp).await;
     let seg = &segments(&dir)[0];
-    flip(seg, file_len(seg) - 2);
+    flip(seg, data_len(seg) - 2);
     let mut log = LogStore::open(&dir).unwrap();
     assert_eq!(indexes(&all(&mut log).await), [1, 2, 3, 4]);
 }
@@ -224,7 +295,7 @@ async fn torn_last_batch_with_surviving_later_records_is_cut() {
     let dir = tmp.path().join("wal");
     let mut log = LogStore::open(&dir).unwrap();
     log.blocking_append(ents(1, 1..3)).await.unwrap();
-    let before = file_len(&segments(&dir)[0]);
+    let before = data_len(&segments(&dir)[0]);
     log.blocking_append(ents(1, 3..6)).await.unwrap();
     drop(log);
     let seg = &segments(&dir)[0];
@@ -253,7 +324,7 @@ async fn damage_in_an_older_segment_fails_open() {
     let segs = segments(&dir);
     assert!(segs.len() > 2, "{segs:?}");
     // The tail of the first segment is not a torn tail.
-    flip(&segs[0], file_len(&segs[0]) - 2);
+    flip(&segs[0], data_len(&segs[0]) - 2);
     let err = LogStore::open(&dir).unwrap_err();
     assert!(
         err.to_string().contains(&*segs[0].to_string_lossy()),
@@ -304,7 +375,7 @@ async fn committed_never_beyond_the_log() {
         let mut log = LogStore::open(&dir).unwrap();
         log.save_committed(Some(log_id(1, 5))).await.unwrap();
     }
-    flip(seg, file_len(seg) - 2);
+    flip(seg, data_len(seg) - 2);
     let mut log = LogStore::open(&dir).unwrap();
     assert_eq!(log.read_committed().await.unwrap(), None);
 }

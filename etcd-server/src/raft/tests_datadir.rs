@@ -3,11 +3,13 @@
 
 use super::datadir;
 use super::log_store::LogStore;
-use super::tests::{ent, ents, file_len, five_batches, flip, log_id, membership, segments};
+use super::tests::{
+    data_len, ent, ents, file_len, five_batches, flip, log_id, membership, segments,
+};
 use super::typ::Vote;
 use openraft::storage::{RaftLogStorage, RaftLogStorageExt};
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::os::unix::fs::FileExt;
 use tempfile::TempDir;
 
 fn load(tmp: &TempDir) -> std::io::Result<datadir::Loaded> {
@@ -41,15 +43,16 @@ async fn a_partial_record_at_the_end_is_a_write_in_progress() {
     let tmp = TempDir::new().unwrap();
     let dir = five_batches(&tmp).await;
     let seg = segments(&dir).pop().unwrap();
-    let len = file_len(&seg);
+    let (len, end) = (file_len(&seg), data_len(&seg));
     // Half of a sixth record, as a running member may have it mid-write.
     let mut buf = Vec::new();
     super::wal::encode_record(&mut buf, 6, &ent(1, 6)).unwrap();
-    let mut f = OpenOptions::new().append(true).open(&seg).unwrap();
-    f.write_all(&buf[..buf.len() / 2]).unwrap();
+    let f = OpenOptions::new().write(true).open(&seg).unwrap();
+    f.write_all_at(&buf[..buf.len() / 2], end).unwrap();
     let loaded = load(&tmp).unwrap();
     assert_eq!(loaded.last_log_id, Some(log_id(1, 5)));
-    assert_eq!(file_len(&seg), len + (buf.len() / 2) as u64, "not cut");
+    assert_eq!(file_len(&seg), len, "not cut");
+    assert_eq!(data_len(&seg), end);
 }
 
 #[tokio::test]

@@ -219,7 +219,7 @@ async fn damaged_earlier_batch_before_a_later_batch_fails_open() {
     let dir = tmp.path().join("wal");
     let mut log = LogStore::open(&dir).unwrap();
     log.blocking_append(ents(1, 1..3)).await.unwrap();
-    let end_of_first = file_len(&segments(&dir)[0]);
+    let end_of_first = data_len(&segments(&dir)[0]);
     log.blocking_append(ents(1, 3..6)).await.unwrap();
     drop(log);
     // The last record of the first batch (acknowledged) is damaged, the whole

@@ -3,7 +3,10 @@
 //! The log directory holds:
 //!
 //! - segment files `<seq:020>.wal`: an 8-byte header ([`SEGMENT_MAGIC`]) then
-//!   records, appended only. Each record is one log entry:
+//!   records, appended only. A segment is preallocated to the segment size
+//!   when it is created (the file is that long from the start, its unused
+//!   part zeros): an fdatasync then has no file size to record, which makes
+//!   every append's sync cheaper. Each record is one log entry:
 //!
 //!   ```text
 //!   magic u32 LE | len u32 LE | crc32 u32 LE | payload (len bytes)
@@ -22,7 +25,10 @@
 //! - `committed`: the last committed log id, overwritten in place without
 //!   fsync (an optimisation; ignored when unreadable).
 //!
-//! At open every record is checked. The first bad record of the last segment
+//! At open every record is checked. Zeros from a record boundary to the end
+//! of a segment are its unused preallocated part, not damage (a record starts
+//! with a non-zero magic; acknowledged entries lost to zeros in an older
+//! segment still show as a gap in the indexes). The first bad record of the last segment
 //! is a torn tail when nothing valid follows it, or only records of the batch
 //! it belongs to (pages of one unsynced write can land in any order): the tail
 //! is logged and cut off. Anything else (a bad record in an older segment, or
@@ -89,13 +95,38 @@ pub(super) fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     Ok(segs)
 }
 
-/// Durably creates the empty segment `seq` and opens it for reading and writing.
-pub(super) fn create_segment(dir: &Path, seq: u64) -> io::Result<(PathBuf, File)> {
+/// Durably creates the empty segment `seq`, preallocated to `size` bytes,
+/// and opens it for reading and writing.
+pub(super) fn create_segment(dir: &Path, seq: u64, size: u64) -> io::Result<(PathBuf, File)> {
     let name = segment_name(seq);
     write_durably(dir, &name, SEGMENT_MAGIC)?;
     let path = dir.join(name);
     let file = open_segment(&path)?;
+    preallocate(&path, &file, size)?;
     Ok((path, file))
+}
+
+/// Makes segment `file` at least `size` bytes long, the new part zeros and
+/// its blocks allocated, then syncs that. Where the file system cannot
+/// (no `fallocate`, or no space left for the whole segment), the segment
+/// simply grows with its records, as every append would then find out.
+pub(super) fn preallocate(path: &Path, file: &File, size: u64) -> io::Result<()> {
+    if file.metadata()?.len() >= size {
+        return Ok(());
+    }
+    match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), 0, size) {
+        Ok(()) => file.sync_all(),
+        Err(e) => {
+            tracing::debug!(file = %path.display(), error = %e, "cannot preallocate a wal segment; it grows as it is written");
+            Ok(())
+        }
+    }
+}
+
+/// Whether `bytes` (what follows the last record of a segment) is the unused
+/// preallocated part of the segment: zeros only.
+pub(super) fn is_unused_tail(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0)
 }
 
 pub(super) fn open_segment(path: &Path) -> io::Result<File> {

@@ -45,7 +45,8 @@ pub(super) fn recover(dir: &Path) -> io::Result<Recovered> {
 
     let mut listed = wal::list_segments(dir)?;
     if listed.is_empty() {
-        let (path, file) = wal::create_segment(dir, 1)?;
+        // Preallocated by the log store once open.
+        let (path, file) = wal::create_segment(dir, 1, 0)?;
         drop(file);
         listed.push((1, path));
     }
@@ -142,7 +143,8 @@ pub(super) struct Scanned {
 /// segment (the only one whose tail may be torn); `prev_index` is the index of
 /// the last record of the previous segments. A torn tail is cut off the file.
 /// Returns the segment's records and its valid length. Index continuity is
-/// the caller's business.
+/// the caller's business. Zeros after the last record are the segment's
+/// unused preallocated part: they stay, and the valid length ends before them.
 pub(super) fn scan_segment(
     path: &Path,
     file: &File,
@@ -168,6 +170,9 @@ pub(super) fn scan_segment(
             }
             Err(bad) => bad,
         };
+        if wal::is_unused_tail(&bytes[pos..]) {
+            break;
+        }
         if let BadRecord::Undecodable(_) = bad {
             return Err(corrupt(path, format_args!("record at offset {pos}: {bad}")));
         }
