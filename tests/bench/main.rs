@@ -7,6 +7,7 @@
 
 mod args;
 mod duration;
+mod http1;
 mod load;
 mod report;
 mod stats;
