@@ -57,6 +57,16 @@ pub(super) fn unescape(s: &[u8], plus_is_space: bool) -> Result<Vec<u8>, String>
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;
     while i < s.len() {
+        // Copy the run of bytes that stand for themselves in one go.
+        let run = s[i..]
+            .iter()
+            .position(|&c| c == b'%' || (c == b'+' && plus_is_space))
+            .unwrap_or(s.len() - i);
+        out.extend_from_slice(&s[i..i + run]);
+        i += run;
+        if i == s.len() {
+            break;
+        }
         match s[i] {
             b'%' => {
                 let (Some(hi), Some(lo)) = (
@@ -291,6 +301,11 @@ pub(super) fn go_parse_uint(v: &[u8]) -> Option<u64> {
 /// lower-cased media type (empty after a malformed type or a duplicate
 /// parameter, as in Go) and Go's error text.
 pub(super) fn parse_media_type(v: &str) -> (String, Option<&'static str>) {
+    // The type nearly every write sends, without parameters: what the
+    // general path below makes of it, without its work.
+    if v.eq_ignore_ascii_case(FORM_MEDIA_TYPE) {
+        return (FORM_MEDIA_TYPE.to_owned(), None);
+    }
     let base = v.split(';').next().unwrap_or("");
     let media_type = base.to_lowercase().trim().to_owned();
     if let Err(e) = check_media_type(&media_type) {

@@ -245,3 +245,47 @@ fn body_size_limit() {
     );
     assert_eq!(MAX_FORM_BODY, 10_485_760);
 }
+
+#[test]
+fn unescape_decodes_runs_escapes_and_plus() {
+    use super::go_form::unescape;
+    assert_eq!(unescape(b"", true).unwrap(), b"");
+    assert_eq!(unescape(b"plain", true).unwrap(), b"plain");
+    assert_eq!(unescape(b"a%20b+c%2Bd", true).unwrap(), b"a b c+d");
+    assert_eq!(unescape(b"a+b", false).unwrap(), b"a+b");
+    assert_eq!(unescape(b"%41%62%7e", false).unwrap(), b"Ab~");
+    assert_eq!(unescape(b"++x++", true).unwrap(), b"  x  ");
+    assert_eq!(
+        unescape(b"ok%zz", true).unwrap_err(),
+        "invalid URL escape \"%zz\""
+    );
+    assert_eq!(
+        unescape(b"end%4", true).unwrap_err(),
+        "invalid URL escape \"%4\""
+    );
+}
+
+#[test]
+fn the_plain_form_type_takes_the_short_path_with_the_same_answer() {
+    use super::go_form::parse_media_type;
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "Application/X-WWW-Form-Urlencoded",
+    ] {
+        assert_eq!(
+            parse_media_type(ct),
+            ("application/x-www-form-urlencoded".to_owned(), None)
+        );
+    }
+    assert_eq!(
+        parse_media_type("application/x-www-form-urlencoded; charset=utf-8"),
+        ("application/x-www-form-urlencoded".to_owned(), None)
+    );
+    assert_eq!(
+        parse_media_type("application/x-www-form-urlencoded;;"),
+        (
+            "application/x-www-form-urlencoded".to_owned(),
+            Some("mime: invalid media parameter")
+        )
+    );
+}
