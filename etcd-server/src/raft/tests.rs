@@ -210,6 +210,38 @@ async fn segments_are_preallocated_and_their_zeros_are_not_damage() {
 }
 
 #[tokio::test]
+async fn reading_a_segment_skips_only_its_unwritten_tail() {
+    use std::os::unix::fs::FileExt;
+    let tmp = TempDir::new().unwrap();
+    let dir = five_batches(&tmp).await;
+    let seg = &segments(&dir)[0];
+    let whole = fs::read(seg).unwrap();
+    let read = super::wal::read_segment(seg).unwrap();
+    // Whatever is left out reads as zeros, and no record is left out.
+    assert!(read.len() as u64 >= data_len(seg));
+    assert_eq!(&whole[..read.len()], &read[..]);
+    assert!(super::wal::is_unused_tail(&whole[read.len()..]));
+    // Data written far into the preallocated part is read.
+    let far = 32 << 20;
+    fs::OpenOptions::new()
+        .write(true)
+        .open(seg)
+        .unwrap()
+        .write_all_at(&[0xFF; 100], far)
+        .unwrap();
+    let read = super::wal::read_segment(seg).unwrap();
+    assert!(read.len() as u64 >= far + 100, "{}", read.len());
+    assert_eq!(&read[far as usize..far as usize + 100], &[0xFF; 100][..]);
+    // It is not an unused tail: it is cut as garbage after the last record.
+    let mut log = LogStore::open(&dir).unwrap();
+    assert_eq!(indexes(&all(&mut log).await), [1, 2, 3, 4, 5]);
+    drop(log);
+    assert!(super::wal::is_unused_tail(
+        &fs::read(seg).unwrap()[data_len(seg) as usize..]
+    ));
+}
+
+#[tokio::test]
 async fn a_segment_without_preallocation_is_extended_at_open() {
     // A log written while preallocation was impossible, or cut at its last
     // record: its zeros are added back at open.
