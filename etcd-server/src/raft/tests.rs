@@ -109,12 +109,23 @@ pub(super) fn data_len(path: &Path) -> u64 {
 
 /// Appends entries 1..=5 one call each (five batches) and returns the wal dir.
 pub(super) async fn five_batches(tmp: &TempDir) -> PathBuf {
+    let (dir, _) = single_entry_batches(tmp, super::log_store::SEGMENT_SIZE, 5).await;
+    dir
+}
+
+/// Opens a log in `tmp/wal` with `segment_size`, appends entries 1..=`n`
+/// (term 1) one call each, and returns the wal dir and the open log.
+pub(super) async fn single_entry_batches(
+    tmp: &TempDir,
+    segment_size: u64,
+    n: u64,
+) -> (PathBuf, LogStore) {
     let dir = tmp.path().join("wal");
-    let mut log = LogStore::open(&dir).unwrap();
-    for i in 1..=5 {
+    let mut log = LogStore::open_with_segment_size(&dir, segment_size).unwrap();
+    for i in 1..=n {
         log.blocking_append(vec![ent(1, i)]).await.unwrap();
     }
-    dir
+    (dir, log)
 }
 
 #[tokio::test]
@@ -264,11 +275,7 @@ async fn a_segment_without_preallocation_is_extended_at_open() {
 #[tokio::test]
 async fn full_segments_give_back_their_unused_part() {
     let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("wal");
-    let mut log = LogStore::open_with_segment_size(&dir, 256).unwrap();
-    for i in 1..=20 {
-        log.blocking_append(vec![ent(1, i)]).await.unwrap();
-    }
+    let (dir, log) = single_entry_batches(&tmp, 256, 20).await;
     let segs = segments(&dir);
     assert!(segs.len() > 2, "{segs:?}");
     for s in &segs[..segs.len() - 1] {
@@ -347,11 +354,7 @@ async fn torn_last_batch_with_surviving_later_records_is_cut() {
 #[tokio::test]
 async fn damage_in_an_older_segment_fails_open() {
     let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("wal");
-    let mut log = LogStore::open_with_segment_size(&dir, 256).unwrap();
-    for i in 1..=20 {
-        log.blocking_append(vec![ent(1, i)]).await.unwrap();
-    }
+    let (dir, log) = single_entry_batches(&tmp, 256, 20).await;
     drop(log);
     let segs = segments(&dir);
     assert!(segs.len() > 2, "{segs:?}");
@@ -415,11 +418,7 @@ async fn committed_never_beyond_the_log() {
 #[tokio::test]
 async fn truncate_then_reopen() {
     let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("wal");
-    let mut log = LogStore::open_with_segment_size(&dir, 300).unwrap();
-    for i in 1..=20 {
-        log.blocking_append(vec![ent(1, i)]).await.unwrap();
-    }
+    let (dir, mut log) = single_entry_batches(&tmp, 300, 20).await;
     let before = segments(&dir).len();
     log.truncate(log_id(1, 6)).await.unwrap();
     assert_eq!(indexes(&all(&mut log).await), (1..6).collect::<Vec<_>>());
@@ -444,11 +443,7 @@ async fn truncate_then_reopen() {
 #[tokio::test]
 async fn purge_then_reopen() {
     let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("wal");
-    let mut log = LogStore::open_with_segment_size(&dir, 300).unwrap();
-    for i in 1..=20 {
-        log.blocking_append(vec![ent(1, i)]).await.unwrap();
-    }
+    let (dir, mut log) = single_entry_batches(&tmp, 300, 20).await;
     let before = segments(&dir).len();
     log.purge(log_id(1, 12)).await.unwrap();
     assert!(

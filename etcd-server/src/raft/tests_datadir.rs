@@ -5,6 +5,7 @@ use super::datadir;
 use super::log_store::LogStore;
 use super::tests::{
     data_len, ent, ents, file_len, five_batches, flip, log_id, membership, segments,
+    single_entry_batches,
 };
 use super::typ::Vote;
 use openraft::storage::{RaftLogStorage, RaftLogStorageExt};
@@ -58,13 +59,7 @@ async fn a_partial_record_at_the_end_is_a_write_in_progress() {
 #[tokio::test]
 async fn damage_inside_an_older_segment_is_an_error_naming_it() {
     let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("wal");
-    {
-        let mut log = LogStore::open_with_segment_size(&dir, 200).unwrap();
-        for i in 1..=8 {
-            log.blocking_append(vec![ent(1, i)]).await.unwrap();
-        }
-    }
+    let (dir, _) = single_entry_batches(&tmp, 200, 8).await;
     let segs = segments(&dir);
     assert!(segs.len() > 1);
     flip(&segs[0], 20);
