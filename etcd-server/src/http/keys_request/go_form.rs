@@ -67,27 +67,21 @@ pub(super) fn unescape(s: &[u8], plus_is_space: bool) -> Result<Vec<u8>, String>
         if i == s.len() {
             break;
         }
-        match s[i] {
-            b'%' => {
-                let (Some(hi), Some(lo)) = (
-                    s.get(i + 1).and_then(|&c| hex_value(c)),
-                    s.get(i + 2).and_then(|&c| hex_value(c)),
-                ) else {
-                    let bad = &s[i..s.len().min(i + 3)];
-                    return Err(format!("invalid URL escape {}", go_quote(bad)));
-                };
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
+        if s[i] == b'+' {
+            // Only stops the run when it means a space.
+            out.push(b' ');
+            i += 1;
+            continue;
         }
+        let (Some(hi), Some(lo)) = (
+            s.get(i + 1).and_then(|&c| hex_value(c)),
+            s.get(i + 2).and_then(|&c| hex_value(c)),
+        ) else {
+            let bad = &s[i..s.len().min(i + 3)];
+            return Err(format!("invalid URL escape {}", go_quote(bad)));
+        };
+        out.push(hi << 4 | lo);
+        i += 3;
     }
     Ok(out)
 }
