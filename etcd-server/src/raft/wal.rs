@@ -128,20 +128,14 @@ pub(super) fn preallocate(path: &Path, file: &File, size: u64) -> io::Result<()>
 /// zeros) is left out rather than read. Where holes are not reported, or data
 /// follows the first hole, the whole file is read.
 pub(super) fn read_segment(path: &Path) -> io::Result<Vec<u8>> {
-    let file = File::open(path)?;
+    use std::io::{Read, Seek};
+    let mut file = File::open(path)?;
     let len = file.metadata()?.len();
     let end = data_end(&file, len);
-    let mut bytes = vec![0; usize::try_from(end).map_err(io::Error::other)?];
-    let mut filled = 0;
-    while filled < bytes.len() {
-        match file.read_at(&mut bytes[filled..], filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    bytes.truncate(filled);
+    // Finding the end moved the file offset.
+    file.rewind()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(end).map_err(io::Error::other)?);
+    file.take(end).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
