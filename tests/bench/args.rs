@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-pub use crate::duration::parse_duration;
+use crate::duration::parse_duration;
 use crate::target;
 
 pub const USAGE: &str = "\

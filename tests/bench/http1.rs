@@ -333,20 +333,17 @@ async fn skip_chunked<R: AsyncRead + Unpin>(io: &mut R, buf: &mut ReadBuf) -> Re
 /// The size of a chunk-size line: hex digits, then optional whitespace and
 /// `;extensions`, which are ignored.
 fn chunk_size(line: &[u8]) -> Result<u64, Error> {
+    let bad = Error::Protocol("bad chunk size");
     let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    if digits == 0 || digits > 15 {
-        return Err(Error::Protocol("bad chunk size"));
-    }
     let rest = line[digits..].trim_ascii_start();
     if !rest.is_empty() && rest[0] != b';' {
-        return Err(Error::Protocol("bad chunk size"));
+        return Err(bad);
     }
-    let mut size = 0u64;
-    for &b in &line[..digits] {
-        // Cannot overflow: at most 15 hex digits.
-        size = size * 16 + (b as char).to_digit(16).unwrap_or(0) as u64;
-    }
-    Ok(size)
+    // Empty or overflowing sizes are refused by `from_str_radix`.
+    std::str::from_utf8(&line[..digits])
+        .ok()
+        .and_then(|d| u64::from_str_radix(d, 16).ok())
+        .ok_or(bad)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -469,11 +466,12 @@ fn parse_status_line(line: &[u8]) -> Option<(u8, u16)> {
         .then_some((minor - b'0', status))
 }
 
+/// Decimal digits only (`parse` alone would also take a leading `+`).
 fn parse_length(v: &[u8]) -> Option<u64> {
-    if v.is_empty() || v.len() > 18 || !v.iter().all(u8::is_ascii_digit) {
+    if !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(v.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')))
+    std::str::from_utf8(v).ok()?.parse().ok()
 }
 
 /// Characters allowed in a header field name.

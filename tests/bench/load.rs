@@ -207,7 +207,7 @@ fn url_into(buf: &mut String, plan: &Plan, op: Op, key: u64) {
 /// Checks that the plan's endpoint answers the v2 keys API: a read of the
 /// root, or with credentials (which may only cover the key directory) of
 /// the key directory, which may not exist yet (etcd's error 100).
-pub async fn preflight(base: &str, plan: &Plan) -> Result<(), String> {
+pub async fn preflight(plan: &Plan) -> Result<(), String> {
     let client = plan
         .reqwest_client()
         .map_err(|e| format!("cannot build HTTP client: {e}"))?;
@@ -217,7 +217,7 @@ pub async fn preflight(base: &str, plan: &Plan) -> Result<(), String> {
             .strip_suffix('k')
             .unwrap_or(&plan.key_base)
             .to_owned(),
-        None => format!("{base}/v2/keys/"),
+        None => format!("{}/v2/keys/", plan.base),
     };
     match client.get(&url).send().await {
         Ok(r) if r.status().is_success() => Ok(()),

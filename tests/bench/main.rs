@@ -98,7 +98,7 @@ async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
         })
         .collect();
     for (t, plan) in args.targets.iter().zip(&plans) {
-        load::preflight(&t.base, plan)
+        load::preflight(plan)
             .await
             .map_err(|e| format!("{} ({}): {e}", t.label, t.base))?;
     }
