@@ -282,15 +282,9 @@ async fn pump(
         if !pending.is_empty() {
             let mut state = faults.state(from.as_deref(), to);
             if let LinkState::Open(Some(d)) = state {
-                if held.load(Ordering::SeqCst) {
-                    return;
-                }
                 tokio::time::sleep(d).await;
                 // The link may have been cut while the chunk waited.
-                state = match faults.state(from.as_deref(), to) {
-                    LinkState::Open(_) => LinkState::Open(None),
-                    cut => cut,
-                };
+                state = faults.state(from.as_deref(), to);
             }
             match state {
                 LinkState::Cut(Cut::Reset) => return,

@@ -147,7 +147,7 @@ pub fn run(cfg: &RunConfig) -> Figures {
             let op = rt.block_on(ctx.perform(FINAL_CLIENT, member, key, Call::Get));
             match op.ret {
                 ret @ (Ret::Ok { .. } | Ret::Fail { .. }) => Ok(ret),
-                other => Err(format!("final read of {key}: {other:?}")),
+                other => Err(format!("{other:?}")),
             }
         })
     };
@@ -219,19 +219,17 @@ pub fn run(cfg: &RunConfig) -> Figures {
     }
     let stuck: Vec<&str> = streams.iter().filter_map(|s| s.stuck.as_deref()).collect();
     if last_index > 0 && !stuck.is_empty() {
-        let mut notes = vec![format!(
+        fig.harness_error(format!(
             "watchers did not reach index {last_index} within 60 s"
-        )];
-        notes.extend(stuck.iter().map(|s| format!("  {s}")));
+        ));
+        for s in &stuck {
+            fig.note(format!("  {s}"));
+        }
         for m in 0..cfg.members {
             let index = cluster
                 .get(m, "/v2/keys/", Duration::from_secs(2))
                 .map(|a| a.index);
-            notes.push(format!("  m{m} now answers with X-Etcd-Index {index:?}"));
-        }
-        fig.harness_errors += 1;
-        for n in notes {
-            fig.note(n);
+            fig.note(format!("  m{m} now answers with X-Etcd-Index {index:?}"));
         }
     }
     fig.wall = start.elapsed();

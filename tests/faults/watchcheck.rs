@@ -47,7 +47,7 @@ pub enum Poll {
 }
 
 /// What one watcher saw.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Stream {
     /// The watched prefix: `/` or a directory like `/ttl`.
     pub prefix: String,
