@@ -5,7 +5,7 @@
 //! surviving a restart.
 
 use super::{send, stats_delta, store_index, store_stats, wait_started};
-use crate::util::Server;
+use crate::util::{snap_files, Server};
 
 const ROOT: Option<&str> = Some("root:rootpw");
 
@@ -404,10 +404,7 @@ fn auth_writes_are_store_writes() {
     // The guest role and the flag.
     assert_eq!(store_index(&s), 12);
     // Users, roles and the flag survive a restart.
-    let snapshots = std::fs::read_dir(s.data_dir().join("member/snap"))
-        .map(|d| d.count())
-        .unwrap_or(0);
-    assert!(snapshots > 0, "no snapshot was taken");
+    assert!(!snap_files(&s).is_empty(), "no snapshot was taken");
     s.restart();
     assert_eq!(
         send(&s, None, "GET", "/v2/auth/enable", "").text(),
