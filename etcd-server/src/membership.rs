@@ -237,25 +237,18 @@ pub async fn promoter(app: Arc<App>, mut stop: watch::Receiver<bool>) {
 /// (after having been in it): a removed member stops serving. Also ends it,
 /// with status 1, when raft stops on a fatal error (see [`exit_fatal`]).
 pub async fn removal_watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
-    let mut metrics = app.raft.metrics();
+    // The server metrics change with the membership, the leader and the
+    // vote, not with every write: watching all metrics would wake this task
+    // twice per write.
+    let mut server = app.raft.server_metrics();
     let mut seen = false;
     loop {
-        let (present, fatal) = {
-            let m = metrics.borrow();
-            let present = m
-                .membership_config
-                .membership()
-                .get_node(&app.member_id)
-                .is_some();
-            (
-                present,
-                m.running_state.as_ref().err().map(|e| e.to_string()),
-            )
-        };
-        if let Some(reason) = fatal {
-            exit_fatal(&reason);
-            return;
-        }
+        let present = server
+            .borrow()
+            .membership_config
+            .membership()
+            .get_node(&app.member_id)
+            .is_some();
         if present {
             seen = true;
         } else if seen {
@@ -263,8 +256,12 @@ pub async fn removal_watch(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             return;
         }
         tokio::select! {
-            changed = metrics.changed() => if changed.is_err() {
-                if !*stop.borrow() {
+            changed = server.changed() => if changed.is_err() {
+                // The raft core ended: on a fatal error it said why in the
+                // full metrics before it went.
+                if let Err(e) = &app.raft.metrics().borrow().running_state {
+                    exit_fatal(&e.to_string());
+                } else if !*stop.borrow() {
                     exit_fatal("the raft core stopped");
                 }
                 return;
