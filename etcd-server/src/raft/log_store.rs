@@ -10,8 +10,9 @@
 //!   rename, directory fsync) before returning.
 //! - `truncate` cuts the segment files and fsyncs them (and the directory when
 //!   whole segments go) before returning.
-//! - `save_committed` is an optimisation written without fsync; it only ever
-//!   names entries that are already durable.
+//! - `save_committed` is an optimisation written without fsync, at most every
+//!   100 ms and when the store is dropped (`wal::COMMITTED_EVERY`); it only
+//!   ever names entries that are already durable.
 //!
 //! An I/O error on a write poisons the store: every later write fails, so a
 //! write whose durability is unknown is never acknowledged (fail-stop).
@@ -439,13 +440,27 @@ impl Shared {
         if st.committed == committed {
             return Ok(());
         }
-        let file = self
-            .committed_file
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        file.write(committed)?;
         st.committed = committed;
-        Ok(())
+        self.committed_file().save(committed)
+    }
+
+    fn committed_file(&self) -> std::sync::MutexGuard<'_, CommittedFile> {
+        self.committed_file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Shared {
+    /// Writes the latest committed id if [`CommittedFile::save`] skipped it.
+    fn drop(&mut self) {
+        if self.failed.load(Ordering::SeqCst) {
+            return;
+        }
+        let committed = self.read_state().committed;
+        if let Err(e) = self.committed_file().write_if_newer(committed) {
+            tracing::warn!(dir = %self.dir.display(), error = %e, "could not write the committed log id");
+        }
     }
 }
 

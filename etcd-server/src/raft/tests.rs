@@ -415,6 +415,47 @@ async fn committed_never_beyond_the_log() {
     assert_eq!(log.read_committed().await.unwrap(), None);
 }
 
+/// What the `committed` file holds right now.
+fn committed_on_disk(dir: &Path) -> Option<LogId> {
+    super::wal::CommittedFile::open(dir).unwrap().1
+}
+
+#[tokio::test]
+async fn committed_is_written_at_most_every_interval_and_when_dropped() {
+    use super::wal::COMMITTED_EVERY;
+    use std::time::Instant;
+    let tmp = TempDir::new().unwrap();
+    let dir = five_batches(&tmp).await;
+    let mut log = LogStore::open(&dir).unwrap();
+    let start = Instant::now();
+    log.save_committed(Some(log_id(1, 1))).await.unwrap();
+    log.save_committed(Some(log_id(1, 2))).await.unwrap();
+    if start.elapsed() < COMMITTED_EVERY {
+        assert_eq!(
+            committed_on_disk(&dir),
+            Some(log_id(1, 1)),
+            "the second save waits"
+        );
+    }
+    assert_eq!(log.read_committed().await.unwrap(), Some(log_id(1, 2)));
+    std::thread::sleep(COMMITTED_EVERY);
+    log.save_committed(Some(log_id(1, 3))).await.unwrap();
+    assert_eq!(
+        committed_on_disk(&dir),
+        Some(log_id(1, 3)),
+        "written once the interval passed"
+    );
+    log.save_committed(Some(log_id(1, 4))).await.unwrap();
+    drop(log);
+    assert_eq!(
+        committed_on_disk(&dir),
+        Some(log_id(1, 4)),
+        "written when the store goes"
+    );
+    let mut log = LogStore::open(&dir).unwrap();
+    assert_eq!(log.read_committed().await.unwrap(), Some(log_id(1, 4)));
+}
+
 #[tokio::test]
 async fn truncate_then_reopen() {
     let tmp = TempDir::new().unwrap();

@@ -43,6 +43,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The first bytes of every segment file (format version 1).
 pub(super) const SEGMENT_MAGIC: &[u8; 8] = b"EV2WAL\x00\x01";
@@ -308,10 +309,21 @@ pub(super) fn load_meta(dir: &Path) -> io::Result<Meta> {
     }
 }
 
+/// How often, at most, [`CommittedFile::save`] writes. The committed id is a
+/// hint for the next start (openraft applies the log up to it before any
+/// election), not needed for safety: an older one only means the rest is
+/// applied once a leader commits again, which a server waits for before
+/// serving. Writing it on every commit cost a system call per batch on the
+/// write path.
+pub(super) const COMMITTED_EVERY: Duration = Duration::from_millis(100);
+
 /// The `committed` file, overwritten in place without fsync.
 #[derive(Debug)]
 pub(super) struct CommittedFile {
     file: File,
+    /// What this process last wrote (or found) there.
+    on_disk: Option<LogId>,
+    written_at: Option<Instant>,
 }
 
 impl CommittedFile {
@@ -337,7 +349,12 @@ impl CommittedFile {
                 }
             }
         };
-        Ok((CommittedFile { file }, committed))
+        let file = CommittedFile {
+            file,
+            on_disk: committed,
+            written_at: None,
+        };
+        Ok((file, committed))
     }
 
     fn decode(bytes: &[u8]) -> Option<Option<LogId>> {
@@ -353,14 +370,37 @@ impl CommittedFile {
         postcard::from_bytes(payload).ok()
     }
 
+    /// Writes `committed` unless the last write was less than
+    /// [`COMMITTED_EVERY`] ago; [`CommittedFile::write_if_newer`] catches up.
+    pub(super) fn save(&mut self, committed: Option<LogId>) -> io::Result<()> {
+        if self
+            .written_at
+            .is_some_and(|at| at.elapsed() < COMMITTED_EVERY)
+        {
+            return Ok(());
+        }
+        self.write(committed)
+    }
+
+    /// Writes `committed` if the file holds another id.
+    pub(super) fn write_if_newer(&mut self, committed: Option<LogId>) -> io::Result<()> {
+        if self.on_disk == committed {
+            return Ok(());
+        }
+        self.write(committed)
+    }
+
     /// `len u32 LE | crc32 u32 LE | postcard(Option<LogId>)`, zero-padded.
-    pub(super) fn write(&self, committed: Option<LogId>) -> io::Result<()> {
+    fn write(&mut self, committed: Option<LogId>) -> io::Result<()> {
         let payload = postcard::to_allocvec(&committed).map_err(io::Error::other)?;
         let mut buf = [0u8; COMMITTED_SIZE];
         buf[..4].copy_from_slice(&(payload.len() as u32).to_le_bytes());
         buf[4..8].copy_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         buf[8..8 + payload.len()].copy_from_slice(&payload);
-        self.file.write_all_at(&buf, 0)
+        self.file.write_all_at(&buf, 0)?;
+        self.on_disk = committed;
+        self.written_at = Some(Instant::now());
+        Ok(())
     }
 }
 
