@@ -458,7 +458,7 @@ impl Drop for Shared {
             return;
         }
         let committed = self.read_state().committed;
-        if let Err(e) = self.committed_file().write_if_newer(committed) {
+        if let Err(e) = self.committed_file().write_if_changed(committed) {
             tracing::warn!(dir = %self.dir.display(), error = %e, "could not write the committed log id");
         }
     }

@@ -371,7 +371,7 @@ impl CommittedFile {
     }
 
     /// Writes `committed` unless the last write was less than
-    /// [`COMMITTED_EVERY`] ago; [`CommittedFile::write_if_newer`] catches up.
+    /// [`COMMITTED_EVERY`] ago; [`CommittedFile::write_if_changed`] catches up.
     pub(super) fn save(&mut self, committed: Option<LogId>) -> io::Result<()> {
         if self
             .written_at
@@ -383,7 +383,7 @@ impl CommittedFile {
     }
 
     /// Writes `committed` if the file holds another id.
-    pub(super) fn write_if_newer(&mut self, committed: Option<LogId>) -> io::Result<()> {
+    pub(super) fn write_if_changed(&mut self, committed: Option<LogId>) -> io::Result<()> {
         if self.on_disk == committed {
             return Ok(());
         }
