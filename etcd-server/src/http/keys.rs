@@ -2,7 +2,7 @@
 //! then read locally (optionally after a linearizable barrier), watch, or
 //! propose a write through raft.
 
-use super::keys_request::{is_form_content_type, parse, KeyRequest, KeysPath, MAX_FORM_BODY};
+use super::keys_request::{parse, ContentType, KeyRequest, KeysPath, MAX_FORM_BODY};
 use super::{
     etcd_error, json_resp, method_not_allowed, redirect, set, with_status, Body, Resp, JSON,
 };
@@ -68,15 +68,15 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
     ) {
         return method_not_allowed("HEAD,GET,PUT,POST,DELETE");
     }
-    let content_type = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
+    let content_type = ContentType::from(
+        parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    );
     // Only a form body of a PUT or POST is ever read (the reference ignores
     // every other body), and at most 10 MiB of it.
-    let body = if (*method == Method::PUT || *method == Method::POST)
-        && is_form_content_type(content_type)
-    {
+    let body = if (*method == Method::PUT || *method == Method::POST) && content_type.is_form {
         match Limited::new(body, MAX_FORM_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => return etcd_error(app, &Error::post_too_large()),

@@ -5,7 +5,7 @@
 //! `mime.ParseMediaType`, byte for byte, including the error texts the
 //! reference server reports.
 
-use super::{invalid_form, Method, FORM_MEDIA_TYPE, MAX_FORM_BODY, PARAMS};
+use super::{invalid_form, ContentType, Method, FORM_MEDIA_TYPE, MAX_FORM_BODY, PARAMS};
 use crate::error::Error;
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -406,19 +406,14 @@ fn consume_media_param(v: &str) -> Option<(String, &str)> {
 pub(super) fn parse_form(
     method: Method,
     raw_query: Option<&str>,
-    content_type: Option<&str>,
+    content_type: ContentType,
     body: &[u8],
 ) -> Result<Form, Error> {
     let mut form = Form::default();
     let mut err: Option<String> = None;
     if matches!(method, Method::Put | Method::Post) {
-        let ct = match content_type.map(|ct| ct.trim_matches([' ', '\t'])) {
-            None | Some("") => "application/octet-stream",
-            Some(ct) => ct,
-        };
-        let (media_type, mime_err) = parse_media_type(ct);
-        err = mime_err.map(str::to_owned);
-        if media_type == FORM_MEDIA_TYPE {
+        err = content_type.mime_err.map(str::to_owned);
+        if content_type.is_form {
             if body.len() > MAX_FORM_BODY {
                 return Err(Error::post_too_large());
             }

@@ -214,15 +214,36 @@ fn invalid_form(cause: impl Into<String>) -> Error {
     Error::new(ErrorCode::INVALID_FORM, cause, 0)
 }
 
-/// Whether Go's `ParseForm` reads the body of a `PUT`/`POST` with this
-/// `Content-Type` (a missing or empty header is `application/octet-stream`).
-/// True also when the parameters are malformed but the type is the form type
-/// (Go then still reads the body, but [`parse`] fails with the mime error);
-/// callers read at most [`MAX_FORM_BODY`] + 1 bytes of such a body.
-pub fn is_form_content_type(content_type: Option<&str>) -> bool {
-    match content_type.map(|ct| ct.trim_matches([' ', '\t'])) {
-        None | Some("") => false,
-        Some(ct) => parse_media_type(ct).0 == FORM_MEDIA_TYPE,
+/// A request's `Content-Type` as Go's `ParseForm` sees it, parsed once: a
+/// handler decides from it whether to read the body, then hands it to
+/// [`parse`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentType {
+    /// Whether Go reads the body of a `PUT`/`POST` (a missing or empty
+    /// header is `application/octet-stream`). True also when the parameters
+    /// are malformed but the type is the form type (Go then still reads the
+    /// body, but [`parse`] fails with the mime error); callers read at most
+    /// [`MAX_FORM_BODY`] + 1 bytes of such a body.
+    pub is_form: bool,
+    /// Go's error text for a malformed header.
+    mime_err: Option<&'static str>,
+}
+
+impl From<Option<&str>> for ContentType {
+    fn from(header: Option<&str>) -> ContentType {
+        match header.map(|ct| ct.trim_matches([' ', '\t'])) {
+            None | Some("") => ContentType {
+                is_form: false,
+                mime_err: None,
+            },
+            Some(ct) => {
+                let (media_type, mime_err) = parse_media_type(ct);
+                ContentType {
+                    is_form: media_type == FORM_MEDIA_TYPE,
+                    mime_err,
+                }
+            }
+        }
     }
 }
 
@@ -237,13 +258,13 @@ pub fn parse(
     method: impl TryInto<Method>,
     key: String,
     raw_query: Option<&str>,
-    content_type: Option<&str>,
+    content_type: impl Into<ContentType>,
     body: &[u8],
 ) -> Result<KeyRequest, Error> {
     let method = method
         .try_into()
         .map_err(|_| invalid_form("method not allowed"))?;
-    let form = parse_form(method, raw_query, content_type, body)?;
+    let form = parse_form(method, raw_query, content_type.into(), body)?;
 
     let prev_index = form.index("prevIndex")?;
     let wait_index = form.index("waitIndex")?;
