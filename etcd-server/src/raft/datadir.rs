@@ -107,7 +107,7 @@ fn load_once(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> Result<
     }
     let newest = segments.last().map(|(seq, _)| *seq);
     for (seq, path) in &segments {
-        let bytes = wal::read_segment(path)?;
+        let bytes = wal::read_segment(&std::fs::File::open(path)?)?;
         loaded.bytes += bytes.len() as u64;
         if bytes.len() < SEGMENT_MAGIC.len() || &bytes[..SEGMENT_MAGIC.len()] != SEGMENT_MAGIC {
             if Some(*seq) == newest {

@@ -227,7 +227,7 @@ async fn reading_a_segment_skips_only_its_unwritten_tail() {
     let dir = five_batches(&tmp).await;
     let seg = &segments(&dir)[0];
     let whole = fs::read(seg).unwrap();
-    let read = super::wal::read_segment(seg).unwrap();
+    let read = super::wal::read_segment(&fs::File::open(seg).unwrap()).unwrap();
     // Whatever is left out reads as zeros, and no record is left out.
     assert!(read.len() as u64 >= data_len(seg));
     assert_eq!(&whole[..read.len()], &read[..]);
@@ -240,7 +240,7 @@ async fn reading_a_segment_skips_only_its_unwritten_tail() {
         .unwrap()
         .write_all_at(&[0xFF; 100], far)
         .unwrap();
-    let read = super::wal::read_segment(seg).unwrap();
+    let read = super::wal::read_segment(&fs::File::open(seg).unwrap()).unwrap();
     assert!(read.len() as u64 >= far + 100, "{}", read.len());
     assert_eq!(&read[far as usize..far as usize + 100], &[0xFF; 100][..]);
     // It is not an unused tail: it is cut as garbage after the last record.

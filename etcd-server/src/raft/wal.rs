@@ -124,15 +124,15 @@ pub(super) fn preallocate(path: &Path, file: &File, size: u64) -> io::Result<()>
     }
 }
 
-/// The bytes of segment `path` that can hold records: a preallocated tail
-/// the file system reports as a hole (no data written there, so it reads as
+/// The bytes of a segment that can hold records: a preallocated tail the
+/// file system reports as a hole (no data written there, so it reads as
 /// zeros) is left out rather than read. Where holes are not reported, or data
-/// follows the first hole, the whole file is read.
-pub(super) fn read_segment(path: &Path) -> io::Result<Vec<u8>> {
+/// follows the first hole, the whole file is read. Moves the file offset
+/// (segments are written at explicit offsets).
+pub(super) fn read_segment(mut file: &File) -> io::Result<Vec<u8>> {
     use std::io::{Read, Seek};
-    let mut file = File::open(path)?;
     let len = file.metadata()?.len();
-    let end = data_end(&file, len);
+    let end = data_end(file, len);
     // Finding the end moved the file offset.
     file.rewind()?;
     let mut bytes = Vec::with_capacity(usize::try_from(end).map_err(io::Error::other)?);

@@ -151,7 +151,7 @@ pub(super) fn scan_segment(
     last: bool,
     prev_index: Option<u64>,
 ) -> io::Result<(Vec<Scanned>, u64)> {
-    let bytes = wal::read_segment(path)?;
+    let bytes = wal::read_segment(file)?;
     if bytes.len() < SEGMENT_MAGIC.len() || &bytes[..SEGMENT_MAGIC.len()] != SEGMENT_MAGIC {
         return Err(corrupt(path, "not a wal segment (bad header)"));
     }
