@@ -271,7 +271,8 @@ impl Shared {
             active.file.set_len(active.size)?;
             let (seq, _) = st.active();
             let next = seq + 1;
-            let (path, file) = wal::create_segment(&self.dir, next, self.segment_size)?;
+            let (path, file) = wal::create_segment(&self.dir, next)?;
+            wal::preallocate(&path, &file, self.segment_size)?;
             tracing::debug!(file = %path.display(), "started a new wal segment");
             st.segments.insert(
                 next,

@@ -96,14 +96,13 @@ pub(super) fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     Ok(segs)
 }
 
-/// Durably creates the empty segment `seq`, preallocated to `size` bytes,
-/// and opens it for reading and writing.
-pub(super) fn create_segment(dir: &Path, seq: u64, size: u64) -> io::Result<(PathBuf, File)> {
+/// Durably creates the empty segment `seq` and opens it for reading and
+/// writing ([`preallocate`] gives it its size).
+pub(super) fn create_segment(dir: &Path, seq: u64) -> io::Result<(PathBuf, File)> {
     let name = segment_name(seq);
     write_durably(dir, &name, SEGMENT_MAGIC)?;
     let path = dir.join(name);
     let file = open_segment(&path)?;
-    preallocate(&path, &file, size)?;
     Ok((path, file))
 }
 

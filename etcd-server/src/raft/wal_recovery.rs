@@ -45,8 +45,8 @@ pub(super) fn recover(dir: &Path) -> io::Result<Recovered> {
 
     let mut listed = wal::list_segments(dir)?;
     if listed.is_empty() {
-        // Preallocated by the log store once open.
-        let (path, file) = wal::create_segment(dir, 1, 0)?;
+        // The log store preallocates its newest segment once open.
+        let (path, file) = wal::create_segment(dir, 1)?;
         drop(file);
         listed.push((1, path));
     }
