@@ -348,8 +348,10 @@ impl Shared {
             .get_mut(&seg)
             .expect("the segment of a live entry exists");
         segment.file.set_len(offset)?;
-        segment.file.sync_data()?;
-        wal::preallocate(&segment.path, &segment.file, self.segment_size)?;
+        // The cut is durable once synced: by the preallocation, or here.
+        if !wal::preallocate(&segment.path, &segment.file, self.segment_size)? {
+            segment.file.sync_data()?;
+        }
         segment.size = offset;
         segment.last_index = if offset > SEGMENT_HEADER {
             last_index

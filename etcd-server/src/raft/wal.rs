@@ -107,18 +107,19 @@ pub(super) fn create_segment(dir: &Path, seq: u64) -> io::Result<(PathBuf, File)
 }
 
 /// Makes segment `file` at least `size` bytes long, the new part zeros and
-/// its blocks allocated, then syncs that. Where the file system cannot
-/// (no `fallocate`, or no space left for the whole segment), the segment
-/// simply grows with its records, as every append would then find out.
-pub(super) fn preallocate(path: &Path, file: &File, size: u64) -> io::Result<()> {
+/// its blocks allocated, then syncs the file (its length included). Returns
+/// whether it did. Where the file system cannot (no `fallocate`, or no space
+/// left for the whole segment), the segment simply grows with its records,
+/// as every append would then find out.
+pub(super) fn preallocate(path: &Path, file: &File, size: u64) -> io::Result<bool> {
     if file.metadata()?.len() >= size {
-        return Ok(());
+        return Ok(false);
     }
     match rustix::fs::fallocate(file, rustix::fs::FallocateFlags::empty(), 0, size) {
-        Ok(()) => file.sync_all(),
+        Ok(()) => file.sync_all().map(|()| true),
         Err(e) => {
             tracing::debug!(file = %path.display(), error = %e, "cannot preallocate a wal segment; it grows as it is written");
-            Ok(())
+            Ok(false)
         }
     }
 }
