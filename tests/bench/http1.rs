@@ -3,10 +3,11 @@
 //! The measured loop spends as little CPU as possible in the tool itself:
 //! one TCP connection per task (opened lazily, `TCP_NODELAY`), requests
 //! rendered into a reused buffer from pre-rendered pieces and sent with a
-//! single write, and responses parsed just enough to find their status and
-//! where they end. Bodies (`Content-Length` or chunked) are read completely
-//! and discarded so the connection can carry the next request. Any failure
-//! drops the connection; the next request opens a new one.
+//! single write, and responses parsed (with `httparse`) just enough to find
+//! their status and where they end. Bodies (`Content-Length` or chunked) are
+//! read completely and discarded so the connection can carry the next
+//! request. Any failure, or a server that ends the connection, drops it; the
+//! next request opens a new one.
 
 use std::fmt;
 use std::io;
@@ -17,8 +18,10 @@ use tokio::net::TcpStream;
 
 /// Initial size of the read buffer; enough for a typical etcd answer.
 const READ_BUF: usize = 8 * 1024;
-/// Largest response head, chunk-size line or trailer line accepted.
-const MAX_LINE: usize = 64 * 1024;
+/// Largest response head, chunk-size line or trailer section accepted.
+const MAX_HEAD: usize = 64 * 1024;
+/// Most fields in a response head or trailer.
+const MAX_FIELDS: usize = 64;
 
 /// Why a request did not produce a usable response. Failures are rare, so
 /// nothing here allocates beyond the OS error.
@@ -30,8 +33,8 @@ pub enum Error {
     /// The server closed the connection early (the text says where).
     Closed(&'static str),
     Protocol(&'static str),
-    /// A complete response with this status, but `Connection: close`.
-    ConnectionClose(u16),
+    /// The head or trailer does not parse.
+    Parse(httparse::Error),
     Timeout(Duration),
 }
 
@@ -42,10 +45,7 @@ impl fmt::Display for Error {
             Error::Io(what, e) => write!(f, "{what}: {e}"),
             Error::Closed(what) => write!(f, "server closed the connection {what}"),
             Error::Protocol(what) => write!(f, "malformed response: {what}"),
-            Error::ConnectionClose(s) => write!(
-                f,
-                "server ended the keep-alive connection (Connection: close) after HTTP {s}"
-            ),
+            Error::Parse(e) => write!(f, "malformed response: {e}"),
             Error::Timeout(d) => write!(f, "no complete response within {d:?}"),
         }
     }
@@ -110,7 +110,9 @@ impl Client {
 
     /// Sends `method target` (target: path and query, no spaces) and reads
     /// the whole response; returns its status. The timeout covers
-    /// (re)connecting, sending and reading.
+    /// (re)connecting, sending and reading. A response that ends the
+    /// connection (`Connection: close`, HTTP/1.0) still counts; the next
+    /// request reconnects.
     pub async fn request(&mut self, method: Method, target: &str) -> Result<u16, Error> {
         self.render(method, target);
         let outcome = match tokio::time::timeout(self.timeout, self.exchange()).await {
@@ -118,10 +120,11 @@ impl Client {
             Err(_) => Err(Error::Timeout(self.timeout)),
         };
         match outcome {
-            Ok(r) if !r.close => Ok(r.status),
             Ok(r) => {
-                self.conn = None;
-                Err(Error::ConnectionClose(r.status))
+                if r.close {
+                    self.conn = None;
+                }
+                Ok(r.status)
             }
             Err(e) => {
                 self.conn = None;
@@ -224,8 +227,8 @@ impl ReadBuf {
             self.start = 0;
         }
         if self.end == self.data.len() {
-            if self.data.len() >= MAX_LINE {
-                return Err(Error::Protocol("head or line too long"));
+            if self.data.len() >= MAX_HEAD {
+                return Err(Error::Protocol("head or chunk line too long"));
             }
             self.data.resize(self.data.len() * 2, 0);
         }
@@ -239,22 +242,16 @@ impl ReadBuf {
         }
     }
 
-    /// Consumes the next CRLF-terminated line; returns its range in `data`
-    /// (without the CRLF), valid until the next `fill`.
-    async fn line<R: AsyncRead + Unpin>(
-        &mut self,
-        io: &mut R,
-    ) -> Result<std::ops::Range<usize>, Error> {
-        let mut scanned = 0;
-        loop {
-            if let Some(i) = find(&self.pending()[scanned..], b"\r\n") {
-                let line = self.start..self.start + scanned + i;
-                self.start = line.end + 2;
-                return Ok(line);
-            }
-            scanned = (self.end - self.start).saturating_sub(1);
+    /// Consumes the CRLF that ends a chunk's data.
+    async fn crlf<R: AsyncRead + Unpin>(&mut self, io: &mut R) -> Result<(), Error> {
+        while self.end - self.start < 2 {
             self.fill(io, MID_RESPONSE).await?;
         }
+        if self.pending()[..2] != *b"\r\n" {
+            return Err(Error::Protocol("chunk data longer than its size"));
+        }
+        self.start += 2;
+        Ok(())
     }
 
     /// Consumes and discards `n` bytes.
@@ -273,32 +270,45 @@ impl ReadBuf {
 
 const MID_RESPONSE: &str = "in the middle of a response";
 
-/// Position of the first `needle` in `hay`.
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 /// Reads one whole response from `io` (through `buf`) and discards its
-/// body. Bytes after it are an error: requests are never pipelined.
+/// body; interim (1xx) responses before it are skipped. Bytes after it are
+/// an error: requests are never pipelined.
 async fn read_response<R: AsyncRead + Unpin>(
     io: &mut R,
     buf: &mut ReadBuf,
 ) -> Result<Response, Error> {
-    let mut scanned = 0;
-    let head_len = loop {
-        if let Some(i) = find(&buf.pending()[scanned..], b"\r\n\r\n") {
-            break scanned + i;
-        }
-        scanned = (buf.end - buf.start).saturating_sub(3);
-        let eof = match buf.start == buf.end {
-            true => "before answering",
-            false => MID_RESPONSE,
+    let (head, body) = loop {
+        let parsed = {
+            let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+            let mut resp = httparse::Response::new(&mut fields);
+            match resp.parse(buf.pending()).map_err(Error::Parse)? {
+                httparse::Status::Complete(len) => Some((head_of(&resp)?, len)),
+                httparse::Status::Partial => None,
+            }
         };
-        buf.fill(io, eof).await?;
+        match parsed {
+            Some((head, len)) => {
+                buf.start += len;
+                match head.body {
+                    Some(body) => break (head, body),
+                    None if head.status == 101 => {
+                        return Err(Error::Protocol("unexpected protocol switch"))
+                    }
+                    // An interim response: the final one follows.
+                    None => {}
+                }
+            }
+            None => {
+                let eof = if buf.start == buf.end {
+                    "before answering"
+                } else {
+                    MID_RESPONSE
+                };
+                buf.fill(io, eof).await?;
+            }
+        }
     };
-    let head = parse_head(&buf.pending()[..head_len + 2])?;
-    buf.start += head_len + 4;
-    match head.body {
+    match body {
         Body::None => {}
         Body::Length(n) => buf.skip(io, n).await?,
         Body::Chunked => skip_chunked(io, buf).await?,
@@ -315,84 +325,75 @@ async fn read_response<R: AsyncRead + Unpin>(
 /// Discards a chunked body, chunk extensions and trailer fields included.
 async fn skip_chunked<R: AsyncRead + Unpin>(io: &mut R, buf: &mut ReadBuf) -> Result<(), Error> {
     loop {
-        let line = buf.line(io).await?;
-        let size = chunk_size(&buf.data[line])?;
-        if size == 0 {
-            break;
-        }
-        buf.skip(io, size).await?;
-        if !buf.line(io).await?.is_empty() {
-            return Err(Error::Protocol("chunk data longer than its size"));
+        match httparse::parse_chunk_size(buf.pending()) {
+            Ok(httparse::Status::Complete((len, 0))) => {
+                buf.start += len;
+                break;
+            }
+            Ok(httparse::Status::Complete((len, size))) => {
+                buf.start += len;
+                buf.skip(io, size).await?;
+                buf.crlf(io).await?;
+            }
+            Ok(httparse::Status::Partial) => buf.fill(io, MID_RESPONSE).await?,
+            Err(httparse::InvalidChunkSize) => return Err(Error::Protocol("bad chunk size")),
         }
     }
     // Trailer fields, up to the blank line.
-    while !buf.line(io).await?.is_empty() {}
-    Ok(())
-}
-
-/// The size of a chunk-size line: hex digits, then optional whitespace and
-/// `;extensions`, which are ignored.
-fn chunk_size(line: &[u8]) -> Result<u64, Error> {
-    let bad = Error::Protocol("bad chunk size");
-    let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    let rest = line[digits..].trim_ascii_start();
-    if !rest.is_empty() && rest[0] != b';' {
-        return Err(bad);
+    loop {
+        let mut fields = [httparse::EMPTY_HEADER; MAX_FIELDS];
+        let len = match httparse::parse_headers(buf.pending(), &mut fields) {
+            Ok(httparse::Status::Complete((len, _))) => len,
+            Ok(httparse::Status::Partial) => {
+                buf.fill(io, MID_RESPONSE).await?;
+                continue;
+            }
+            Err(e) => return Err(Error::Parse(e)),
+        };
+        buf.start += len;
+        return Ok(());
     }
-    // Empty or overflowing sizes are refused by `from_str_radix`.
-    std::str::from_utf8(&line[..digits])
-        .ok()
-        .and_then(|d| u64::from_str_radix(d, 16).ok())
-        .ok_or(bad)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Body {
     None,
     Length(u64),
     Chunked,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+/// What a response head says: its status, how its body ends (`None` for an
+/// interim 1xx response, which has none) and whether the server closes.
+#[derive(Debug)]
 struct Head {
     status: u16,
-    body: Body,
+    body: Option<Body>,
     close: bool,
 }
 
-/// Parses a response head: the status line and the fields, each ending
-/// with CRLF (the blank line after them excluded). Field names are matched
-/// case-insensitively.
-fn parse_head(head: &[u8]) -> Result<Head, Error> {
-    let mut lines = Lines(head);
-    let (minor, status) = lines
-        .next()
-        .and_then(parse_status_line)
-        .ok_or(Error::Protocol("bad status line"))?;
+/// The parts of a parsed head this client acts on.
+fn head_of(resp: &httparse::Response<'_, '_>) -> Result<Head, Error> {
+    let status = resp.code.expect("a complete head has a status");
+    if !(100..600).contains(&status) {
+        return Err(Error::Protocol("status code out of range"));
+    }
     let (mut length, mut chunked, mut close, mut keep_alive) = (None, false, false, false);
-    for line in lines {
-        let colon = line
-            .iter()
-            .position(|&b| b == b':')
-            .ok_or(Error::Protocol("header line without a colon"))?;
-        let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
-        if name.is_empty() || !name.iter().all(|&b| is_token(b)) {
-            return Err(Error::Protocol("bad header line"));
-        }
-        if name.eq_ignore_ascii_case(b"content-length") {
+    for field in resp.headers.iter() {
+        let (name, value) = (field.name, field.value.trim_ascii());
+        if name.eq_ignore_ascii_case("content-length") {
             let n = parse_length(value).ok_or(Error::Protocol("bad Content-Length"))?;
             if length.is_some_and(|l| l != n) {
                 return Err(Error::Protocol("conflicting Content-Length"));
             }
             length = Some(n);
-        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
             // Only chunked (last, as it must be) is understood.
-            let last = value.rsplit(|&b| b == b',').next().unwrap_or_default();
+            let last = value.rsplit(|&b| b == b',').next().expect("rsplit yields");
             if !last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
                 return Err(Error::Protocol("unsupported Transfer-Encoding"));
             }
             chunked = true;
-        } else if name.eq_ignore_ascii_case(b"connection") {
+        } else if name.eq_ignore_ascii_case("connection") {
             for token in value.split(|&b| b == b',').map(|t| t.trim_ascii()) {
                 close |= token.eq_ignore_ascii_case(b"close");
                 keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
@@ -400,14 +401,13 @@ fn parse_head(head: &[u8]) -> Result<Head, Error> {
         }
     }
     let body = if status < 200 {
-        // No Expect header is sent, so no interim response may come.
-        return Err(Error::Protocol("unexpected 1xx response"));
+        None
     } else if status == 204 || status == 304 {
-        Body::None
+        Some(Body::None)
     } else if chunked {
-        Body::Chunked
+        Some(Body::Chunked)
     } else if let Some(n) = length {
-        Body::Length(n)
+        Some(Body::Length(n))
     } else {
         return Err(Error::Protocol("body delimited by closing the connection"));
     };
@@ -415,55 +415,8 @@ fn parse_head(head: &[u8]) -> Result<Head, Error> {
         status,
         body,
         // HTTP/1.0 closes unless asked to keep the connection.
-        close: close || (minor == 0 && !keep_alive),
+        close: close || (resp.version == Some(0) && !keep_alive),
     })
-}
-
-/// The CRLF-terminated lines of a head. A bare CR or LF, or a last line
-/// without CRLF, yields a lone `\r` (which no line parser accepts) and
-/// ends the iteration.
-struct Lines<'a>(&'a [u8]);
-
-impl<'a> Iterator for Lines<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let end = self.0.iter().position(|&b| b == b'\r' || b == b'\n');
-        match end {
-            Some(i) if self.0[i..].starts_with(b"\r\n") => {
-                let line = &self.0[..i];
-                self.0 = &self.0[i + 2..];
-                Some(line)
-            }
-            // A bare CR or LF: hand back something no parser accepts.
-            _ => {
-                self.0 = &[];
-                Some(b"\r")
-            }
-        }
-    }
-}
-
-/// `HTTP/1.<minor> <3 digits>[ <reason>]` -> (minor, status).
-fn parse_status_line(line: &[u8]) -> Option<(u8, u16)> {
-    let rest = line.strip_prefix(b"HTTP/1.")?;
-    let (&minor, rest) = rest.split_first()?;
-    let rest = rest.strip_prefix(b" ")?;
-    if !minor.is_ascii_digit() || rest.len() < 3 || !rest[..3].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    if rest.len() > 3 && rest[3] != b' ' {
-        return None;
-    }
-    let status = rest[..3]
-        .iter()
-        .fold(0u16, |s, &d| s * 10 + u16::from(d - b'0'));
-    (100..600)
-        .contains(&status)
-        .then_some((minor - b'0', status))
 }
 
 /// Decimal digits only (`parse` alone would also take a leading `+`).
@@ -472,11 +425,6 @@ fn parse_length(v: &[u8]) -> Option<u64> {
         return None;
     }
     std::str::from_utf8(v).ok()?.parse().ok()
-}
-
-/// Characters allowed in a header field name.
-fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 #[cfg(test)]
