@@ -22,6 +22,7 @@ pub mod membership;
 pub mod metrics;
 pub mod propose;
 pub mod raft;
+pub mod repoll;
 pub mod restore;
 pub mod server;
 pub mod store;

@@ -545,7 +545,9 @@ async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool
             let conn = http1::Builder::new()
                 .title_case_headers(true)
                 .serve_connection(TokioIo::new(stream), service);
-            let _ = watcher.watch(conn).await;
+            // Repoll: reading a request body wakes the connection's own task
+            // (see repoll.rs).
+            let _ = crate::repoll::Repoll::new(watcher.watch(conn)).await;
         });
     }
     drop(listener);
