@@ -25,6 +25,7 @@ use super::log_reader::READ_LIMIT;
 use super::typ::{Entry, LogId, LogState, StorageError, Vote};
 use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
 use super::wal_recovery;
+use super::wal_spare::Spare;
 use super::TypeConfig;
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{ErrorSubject, ErrorVerb, OptionalSend, RaftLogReader};
@@ -55,6 +56,8 @@ pub(super) struct Shared {
     committed_file: Mutex<CommittedFile>,
     /// Set by a failed write: the disk state is unknown, refuse all writes.
     failed: AtomicBool,
+    /// The next segment, written ahead.
+    spare: Spare,
 }
 
 #[derive(Debug)]
@@ -99,7 +102,7 @@ impl LogStore {
     /// [`LogStore::open`] with another segment size (tests use small ones).
     pub fn open_with_segment_size(wal_dir: &Path, segment_size: u64) -> io::Result<LogStore> {
         let dir = wal_dir.to_path_buf();
-        let rec = wal_recovery::recover(&dir)?;
+        let rec = wal_recovery::recover(&dir, segment_size)?;
         let first_index = match rec.live.first() {
             Some((_, r)) => r.log_id.index,
             None => rec.meta.last_purged.map_or(0, |p| p.index + 1),
@@ -115,7 +118,7 @@ impl LogStore {
             })
             .collect();
         if let Some(newest) = rec.segments.last() {
-            wal::preallocate(&newest.path, &newest.file, segment_size)?;
+            wal::fill_with_zeros(&newest.path, &newest.file, segment_size, wal::Pace::Full)?;
         }
         let segments = rec
             .segments
@@ -151,6 +154,7 @@ impl LogStore {
                 state: RwLock::new(state),
                 committed_file: Mutex::new(rec.committed_file),
                 failed: AtomicBool::new(false),
+                spare: Spare::default(),
             }),
         })
     }
@@ -271,8 +275,7 @@ impl Shared {
             active.file.set_len(active.size)?;
             let (seq, _) = st.active();
             let next = seq + 1;
-            let (path, file) = wal::create_segment(&self.dir, next)?;
-            wal::preallocate(&path, &file, self.segment_size)?;
+            let (path, file) = self.spare.take(&self.dir, next, self.segment_size)?;
             tracing::debug!(file = %path.display(), "started a new wal segment");
             st.segments.insert(
                 next,
@@ -288,6 +291,9 @@ impl Shared {
         let start = active.size;
         active.file.write_all_at(buf, start)?;
         active.size += buf.len() as u64;
+        if active.size > self.segment_size / 2 {
+            self.spare.start(&self.dir, self.segment_size);
+        }
         active.last_index = entries.last().map(|e| e.log_id.index);
         let file = active.file.clone();
         if st.locs.is_empty() {
@@ -455,8 +461,10 @@ impl Shared {
 }
 
 impl Drop for Shared {
-    /// Writes the latest committed id if [`CommittedFile::save`] skipped it.
+    /// Waits for a spare segment still being written, and writes the latest
+    /// committed id if [`CommittedFile::save`] skipped it.
     fn drop(&mut self) {
+        self.spare.wait();
         if self.failed.load(Ordering::SeqCst) {
             return;
         }

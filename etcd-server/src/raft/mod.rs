@@ -24,8 +24,11 @@ mod tests;
 mod tests_datadir;
 #[cfg(test)]
 mod tests_state_machine;
+#[cfg(test)]
+mod tests_wal_spare;
 mod wal;
 mod wal_recovery;
+mod wal_spare;
 
 openraft::declare_raft_types!(
     /// The raft type configuration of this server.

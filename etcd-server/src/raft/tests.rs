@@ -20,7 +20,10 @@ struct Builder;
 impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for Builder {
     async fn build(&self) -> Result<(TempDir, LogStore, StateMachine), StorageError> {
         let dir = TempDir::new().expect("temp dir");
-        let log = LogStore::open(&dir.path().join("wal")).expect("open log");
+        // Small segments: the suite opens many logs, and segments are
+        // written whole when created.
+        let log =
+            LogStore::open_with_segment_size(&dir.path().join("wal"), 1 << 20).expect("open log");
         let sm = StateMachine::open(&dir.path().join("snap"), WatchHub::new()).expect("open sm");
         Ok((dir, log, sm))
     }

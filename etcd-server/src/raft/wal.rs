@@ -3,10 +3,10 @@
 //! The log directory holds:
 //!
 //! - segment files `<seq:020>.wal`: an 8-byte header ([`SEGMENT_MAGIC`]) then
-//!   records, appended only. A segment is preallocated to the segment size
-//!   when it is created (the file is that long from the start, its unused
-//!   part zeros): an fdatasync then has no file size to record, which makes
-//!   every append's sync cheaper. Each record is one log entry:
+//!   records, appended only. A segment is created at the full segment size
+//!   with its unused part already written as zeros ([`create_segment`]): an
+//!   append's fdatasync then has neither a new file size nor newly written
+//!   blocks to record, only the data. Each record is one log entry:
 //!
 //!   ```text
 //!   magic u32 LE | len u32 LE | crc32 u32 LE | payload (len bytes)
@@ -23,7 +23,9 @@
 //! - `meta`: the vote and the last purged log id, replaced atomically and
 //!   durably (see [`super::durable_file`]);
 //! - `committed`: the last committed log id, overwritten in place without
-//!   fsync (an optimisation; ignored when unreadable).
+//!   fsync (an optimisation; ignored when unreadable);
+//! - `next.spare` ([`SPARE_FILE`]), at times: the next segment being written
+//!   ahead of need (see [`super::wal_spare`]); removed at open.
 //!
 //! At open every record is checked. Zeros from a record boundary to the end
 //! of a segment are its unused preallocated part, not damage (a record starts
@@ -86,7 +88,7 @@ pub(super) fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
         let name = name.to_string_lossy();
         match parse_segment_name(&name) {
             Some(seq) => segs.push((seq, entry.path())),
-            None if name == META_FILE || name == COMMITTED_FILE => {}
+            None if name == META_FILE || name == COMMITTED_FILE || name == SPARE_FILE => {}
             None => {
                 tracing::warn!(file = %entry.path().display(), "ignoring an unknown file in the wal directory")
             }
@@ -96,18 +98,88 @@ pub(super) fn list_segments(dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
     Ok(segs)
 }
 
-/// Durably creates the empty segment `seq` and opens it for reading and
-/// writing ([`preallocate`] gives it its size).
-pub(super) fn create_segment(dir: &Path, seq: u64) -> io::Result<(PathBuf, File)> {
-    let name = segment_name(seq);
-    write_durably(dir, &name, SEGMENT_MAGIC)?;
-    let path = dir.join(name);
-    let file = open_segment(&path)?;
+/// Durably creates the empty segment `seq`, `size` bytes long with its
+/// unused part written as zeros, and opens it for reading and writing.
+pub(super) fn create_segment(dir: &Path, seq: u64, size: u64) -> io::Result<(PathBuf, File)> {
+    let file = write_spare(dir, size, Pace::Full)?;
+    let path = install_spare(dir, seq)?;
     Ok((path, file))
 }
 
+/// The next segment while it is being written, before it gets its name.
+pub(super) const SPARE_FILE: &str = "next.spare";
+
+/// Writes [`SPARE_FILE`]: the segment header, then zeros up to `size` (see
+/// [`fill_with_zeros`]), synced. [`install_spare`] makes it a segment.
+pub(super) fn write_spare(dir: &Path, size: u64, pace: Pace) -> io::Result<File> {
+    let path = dir.join(SPARE_FILE);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)?;
+    file.write_all_at(SEGMENT_MAGIC, 0)?;
+    if !fill_with_zeros(&path, &file, size, pace)? {
+        file.sync_all()?;
+    }
+    Ok(file)
+}
+
+/// How fast [`fill_with_zeros`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Pace {
+    /// As fast as the disk takes it: something waits for the segment.
+    Full,
+    /// In the background, leaving the disk idle three quarters of the time,
+    /// so that the syncs of appends meanwhile seldom queue behind zeros.
+    Background,
+}
+
+/// Durably renames [`SPARE_FILE`] to segment `seq`; returns its path.
+pub(super) fn install_spare(dir: &Path, seq: u64) -> io::Result<PathBuf> {
+    let path = dir.join(segment_name(seq));
+    std::fs::rename(dir.join(SPARE_FILE), &path)?;
+    sync_dir(dir)?;
+    Ok(path)
+}
+
+/// Extends segment `file` to `size` bytes with zeros that are written, not
+/// only reserved, then syncs it; returns whether it did (see
+/// [`preallocate`] for when it cannot).
+///
+/// Why written: an append into blocks that are reserved but were never
+/// written makes its fdatasync also record that they now hold data (an
+/// extent change, a second write per sync). Into written blocks it syncs the
+/// data alone. Measured on ext4: 3 to 7 KiB appends (a batch of concurrent
+/// writes) with fdatasync took 135-165 µs against 180-215 µs. The cost is
+/// one sequential write of the segment, about 45 ms for 64 MiB, done ahead
+/// of need for every segment but the first.
+pub(super) fn fill_with_zeros(path: &Path, file: &File, size: u64, pace: Pace) -> io::Result<bool> {
+    /// Written and synced this much at a time, so that the disk never has a
+    /// long queue of zeros in front of an append's sync.
+    const CHUNK: usize = 1 << 20;
+    let start = file.metadata()?.len();
+    if !preallocate(path, file, size)? {
+        return Ok(false);
+    }
+    let zeros = vec![0u8; CHUNK];
+    let mut at = start;
+    while at < size {
+        let began = Instant::now();
+        let n = usize::try_from(size - at).map_or(CHUNK, |left| left.min(CHUNK));
+        file.write_all_at(&zeros[..n], at)?;
+        file.sync_data()?;
+        at += n as u64;
+        if pace == Pace::Background && at < size {
+            std::thread::sleep(began.elapsed() * 3);
+        }
+    }
+    Ok(true)
+}
+
 /// Makes segment `file` at least `size` bytes long, the new part zeros and
-/// its blocks allocated, then syncs the file (its length included). Returns
+/// its blocks reserved, then syncs the file (its length included). Returns
 /// whether it did. Where the file system cannot (no `fallocate`, or no space
 /// left for the whole segment), the segment simply grows with its records,
 /// as every append would then find out.

@@ -35,18 +35,24 @@ pub(super) struct RecoveredSegment {
     pub last_index: Option<u64>,
 }
 
-/// Opens (creating) the wal directory `dir` and checks all of it.
-pub(super) fn recover(dir: &Path) -> io::Result<Recovered> {
+/// Opens (creating, with a first segment of `segment_size` bytes) the wal
+/// directory `dir` and checks all of it.
+pub(super) fn recover(dir: &Path, segment_size: u64) -> io::Result<Recovered> {
     std::fs::create_dir_all(dir)?;
     remove_tmp_files(dir)?;
+    // A spare segment may be incomplete; a new one is written when needed.
+    match std::fs::remove_file(dir.join(wal::SPARE_FILE)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
     let meta = wal::load_meta(dir)?;
     let (committed_file, committed) = CommittedFile::open(dir)?;
     let purged = meta.last_purged.map(|l| l.index);
 
     let mut listed = wal::list_segments(dir)?;
     if listed.is_empty() {
-        // The log store preallocates its newest segment once open.
-        let (path, file) = wal::create_segment(dir, 1)?;
+        let (path, file) = wal::create_segment(dir, 1, segment_size)?;
         drop(file);
         listed.push((1, path));
     }

@@ -1,0 +1,138 @@
+//! Tests of how wal segments are created: written whole (zeros, not only
+//! reserved blocks), the next one ahead of need as `next.spare`.
+
+use super::log_store::LogStore;
+use super::tests::{all, data_len, ent, file_len, indexes, segments};
+use super::wal::{self, SPARE_FILE};
+use openraft::storage::RaftLogStorageExt;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use tempfile::TempDir;
+
+const SEGMENT: u64 = 64 << 10;
+
+/// Whether the file system reports a hole (blocks reserved or absent but
+/// never written) anywhere in `path`. ext4 reports blocks that `fallocate`
+/// only reserved as holes.
+fn has_hole(path: &Path) -> bool {
+    use rustix::fs::{seek, SeekFrom};
+    let file = fs::File::open(path).unwrap();
+    match seek(&file, SeekFrom::Hole(0)) {
+        Ok(at) => at < file_len(path),
+        Err(_) => false,
+    }
+}
+
+/// Appends single-entry batches from `from` until segment `seq` exists;
+/// returns the next index.
+async fn append_until_segment(log: &mut LogStore, dir: &Path, mut from: u64, seq: u64) -> u64 {
+    let name = wal::segment_name(seq);
+    while !dir.join(&name).exists() {
+        log.blocking_append(vec![ent(1, from)]).await.unwrap();
+        from += 1;
+        assert!(from < 100_000, "segment {seq} never started");
+    }
+    from
+}
+
+#[tokio::test]
+async fn a_new_segment_is_written_whole_not_only_reserved() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    let seg = &segments(&dir)[0];
+    assert_eq!(file_len(seg), SEGMENT);
+    assert!(!has_hole(seg), "{} has unwritten blocks", seg.display());
+    let bytes = fs::read(seg).unwrap();
+    assert_eq!(&bytes[..8], wal::SEGMENT_MAGIC);
+    assert!(wal::is_unused_tail(&bytes[8..]));
+    drop(log);
+}
+
+#[tokio::test]
+async fn the_next_segment_is_written_ahead_and_renamed_into_place() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    let spare = dir.join(SPARE_FILE);
+    let first = segments(&dir)[0].clone();
+    // No spare while the first segment is less than half full.
+    let mut next = 1;
+    while data_len(&first) < SEGMENT / 2 - 1024 {
+        log.blocking_append(vec![ent(1, next)]).await.unwrap();
+        next += 1;
+        assert!(!spare.exists(), "spare started early, at entry {next}");
+    }
+    // Past half: the spare is written, then becomes segment 2.
+    while !spare.exists() {
+        log.blocking_append(vec![ent(1, next)]).await.unwrap();
+        next += 1;
+        assert!(next < 100_000, "no spare");
+    }
+    let spare_inode = fs::metadata(&spare).unwrap().ino();
+    next = append_until_segment(&mut log, &dir, next, 2).await;
+    let second = dir.join(wal::segment_name(2));
+    assert_eq!(
+        fs::metadata(&second).unwrap().ino(),
+        spare_inode,
+        "segment 2 is the spare"
+    );
+    assert!(!spare.exists() || fs::metadata(&spare).unwrap().ino() != spare_inode);
+    assert!(!has_hole(&second), "segment 2 has unwritten blocks");
+    // It holds the records written since, and the whole log reads back,
+    // also after a reopen.
+    let last = next - 1;
+    assert_eq!(
+        indexes(&all(&mut log).await),
+        (1..=last).collect::<Vec<_>>()
+    );
+    drop(log);
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    assert_eq!(
+        indexes(&all(&mut log).await),
+        (1..=last).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_log_waits_for_the_spare() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let mut log = LogStore::open_with_segment_size(&dir, 1 << 20).unwrap();
+    let mut next = 1;
+    while !dir.join(SPARE_FILE).exists() {
+        // About 4 KiB per entry: half a segment in a little over 128 calls.
+        let mut e = ent(1, next);
+        if let openraft::EntryPayload::Normal(batch) = &mut e.payload {
+            batch.0[0].command = super::tests::set("/big", &"v".repeat(4096));
+        }
+        log.blocking_append(vec![e]).await.unwrap();
+        next += 1;
+        assert!(next < 1000, "no spare");
+    }
+    drop(log);
+    // Written to the end before the drop returned.
+    let spare = dir.join(SPARE_FILE);
+    assert_eq!(file_len(&spare), 1 << 20);
+    assert!(!has_hole(&spare));
+}
+
+#[tokio::test]
+async fn a_leftover_spare_is_removed_at_open_and_never_read_as_a_segment() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    for i in 1..=3 {
+        log.blocking_append(vec![ent(1, i)]).await.unwrap();
+    }
+    drop(log);
+    // A spare cut short by a crash: garbage, not even a header.
+    let spare = dir.join(SPARE_FILE);
+    fs::write(&spare, b"half a spa").unwrap();
+    let listed = wal::list_segments(&dir).unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    assert!(!spare.exists());
+    assert_eq!(indexes(&all(&mut log).await), [1, 2, 3]);
+}
