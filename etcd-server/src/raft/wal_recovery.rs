@@ -51,9 +51,11 @@ pub(super) fn recover(dir: &Path, segment_size: u64) -> io::Result<Recovered> {
     let purged = meta.last_purged.map(|l| l.index);
 
     let mut listed = wal::list_segments(dir)?;
+    // A new log's first segment, created here, holds nothing to check.
+    let mut created = None;
     if listed.is_empty() {
         let (path, file) = wal::create_segment(dir, 1, segment_size)?;
-        drop(file);
+        created = Some(file);
         listed.push((1, path));
     }
     let newest = listed.last().map(|(seq, _)| *seq);
@@ -61,8 +63,14 @@ pub(super) fn recover(dir: &Path, segment_size: u64) -> io::Result<Recovered> {
     let mut live: Vec<(u64, Scanned)> = Vec::new();
     let mut last_seen: Option<u64> = None;
     for (seq, path) in listed {
-        let file = wal::open_segment(&path)?;
-        let (records, size) = scan_segment(&path, &file, Some(seq) == newest, last_seen)?;
+        let (file, records, size) = match created.take() {
+            Some(file) => (file, Vec::new(), wal::SEGMENT_HEADER),
+            None => {
+                let file = wal::open_segment(&path)?;
+                let (records, size) = scan_segment(&path, &file, Some(seq) == newest, last_seen)?;
+                (file, records, size)
+            }
+        };
         let mut last_index = None;
         for r in records {
             let i = r.log_id.index;
