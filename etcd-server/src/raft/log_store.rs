@@ -480,7 +480,8 @@ impl Drop for Shared {
 /// appends never overlap, so this blocks one worker for one fsync (about
 /// 150 µs here) while the others keep serving; handing the work to another
 /// thread (`spawn_blocking`, `block_in_place`) cost more than the fsync
-/// itself (single-connection writes 2.7k/s → 3.3k/s). Elsewhere (tests on a
+/// itself (single-connection writes 2.7k/s → 3.3k/s). The server's runtime
+/// has a worker more than CPUs for this (main.rs). Elsewhere (tests on a
 /// current-thread runtime) it goes to the blocking pool.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
