@@ -461,10 +461,10 @@ impl Shared {
 }
 
 impl Drop for Shared {
-    /// Waits for a spare segment still being written, and writes the latest
-    /// committed id if [`CommittedFile::save`] skipped it.
+    /// Stops writing the spare segment, and writes the latest committed id
+    /// if [`CommittedFile::save`] skipped it.
     fn drop(&mut self) {
-        self.spare.wait();
+        self.spare.stop();
         if self.failed.load(Ordering::SeqCst) {
             return;
         }

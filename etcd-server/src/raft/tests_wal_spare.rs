@@ -8,6 +8,7 @@ use openraft::storage::RaftLogStorageExt;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use tempfile::TempDir;
 
 const SEGMENT: u64 = 64 << 10;
@@ -95,27 +96,37 @@ async fn the_next_segment_is_written_ahead_and_renamed_into_place() {
     );
 }
 
+#[test]
+fn a_spare_told_to_stop_stops_before_its_zeros_are_all_written() {
+    let tmp = TempDir::new().unwrap();
+    let stop = AtomicBool::new(true);
+    let err = wal::write_spare(tmp.path(), 8 << 20, wal::Pace::Background(&stop)).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Interrupted, "{err}");
+    let spare = tmp.path().join(SPARE_FILE);
+    assert!(has_hole(&spare), "the zeros were written anyway");
+}
+
 #[tokio::test]
-async fn dropping_the_log_waits_for_the_spare() {
+async fn a_log_dropped_while_its_spare_is_written_reopens_without_it() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("wal");
-    let mut log = LogStore::open_with_segment_size(&dir, 1 << 20).unwrap();
+    let mut log = LogStore::open_with_segment_size(&dir, 16 << 20).unwrap();
     let mut next = 1;
     while !dir.join(SPARE_FILE).exists() {
-        // About 4 KiB per entry: half a segment in a little over 128 calls.
+        // About 64 KiB per entry: half a segment in a little over 128 calls.
         let mut e = ent(1, next);
         if let openraft::EntryPayload::Normal(batch) = &mut e.payload {
-            batch.0[0].command = super::tests::set("/big", &"v".repeat(4096));
+            batch.0[0].command = super::tests::set("/big", &"v".repeat(64 << 10));
         }
         log.blocking_append(vec![e]).await.unwrap();
         next += 1;
         assert!(next < 1000, "no spare");
     }
+    // The drop stops the spare (or finds it written) and waits for it.
     drop(log);
-    // Written to the end before the drop returned.
-    let spare = dir.join(SPARE_FILE);
-    assert_eq!(file_len(&spare), 1 << 20);
-    assert!(!has_hole(&spare));
+    let mut log = LogStore::open_with_segment_size(&dir, 16 << 20).unwrap();
+    assert!(!dir.join(SPARE_FILE).exists());
+    assert_eq!(indexes(&all(&mut log).await), (1..next).collect::<Vec<_>>());
 }
 
 #[tokio::test]

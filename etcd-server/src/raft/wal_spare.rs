@@ -10,13 +10,16 @@ use super::wal;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 #[derive(Debug, Default)]
 pub(super) struct Spare {
     /// The thread writing [`wal::SPARE_FILE`], or that wrote it.
     writing: Mutex<Option<JoinHandle<io::Result<File>>>>,
+    /// Tells that thread to stop (the store is going away).
+    stop: Arc<AtomicBool>,
 }
 
 impl Spare {
@@ -31,9 +34,10 @@ impl Spare {
             return;
         }
         let dir = dir.to_path_buf();
+        let stop = self.stop.clone();
         let spawned = std::thread::Builder::new()
             .name("wal-spare".into())
-            .spawn(move || wal::write_spare(&dir, size, wal::Pace::Background));
+            .spawn(move || wal::write_spare(&dir, size, wal::Pace::Background(&stop)));
         match spawned {
             Ok(handle) => *writing = Some(handle),
             // The next segment is then written when it is needed.
@@ -63,8 +67,10 @@ impl Spare {
         }
     }
 
-    /// Waits until no spare is being written (the store is going away).
-    pub(super) fn wait(&self) {
+    /// Stops writing the spare and waits for the thread (the store is going
+    /// away; the next open removes what was written).
+    pub(super) fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
         if let Some(handle) = self.writing().take() {
             let _ = handle.join();
         }
