@@ -224,27 +224,28 @@ async fn segments_are_preallocated_and_their_zeros_are_not_damage() {
 }
 
 #[tokio::test]
-async fn reading_a_segment_skips_only_its_unwritten_tail() {
+async fn reading_a_segment_leaves_out_only_its_unused_tail() {
     use std::os::unix::fs::FileExt;
     let tmp = TempDir::new().unwrap();
     let dir = five_batches(&tmp).await;
     let seg = &segments(&dir)[0];
+    let read_seg = || super::wal::read_segment(&fs::File::open(seg).unwrap()).unwrap();
     let whole = fs::read(seg).unwrap();
-    let read = super::wal::read_segment(&fs::File::open(seg).unwrap()).unwrap();
-    // Whatever is left out reads as zeros, and no record is left out.
-    assert!(read.len() as u64 >= data_len(seg));
-    assert_eq!(&whole[..read.len()], &read[..]);
-    assert!(super::wal::is_unused_tail(&whole[read.len()..]));
-    // Data written far into the preallocated part is read.
+    let data = data_len(seg) as usize;
+    // Written zeros after the last record are left out, nothing else.
+    assert_eq!(read_seg(), &whole[..data]);
+    // So is a tail that is only reserved (what the file system reports as
+    // a hole, where it does).
+    let file = fs::OpenOptions::new().write(true).open(seg).unwrap();
+    file.set_len(data as u64).unwrap();
+    super::wal::preallocate(seg, &file, super::log_store::SEGMENT_SIZE).unwrap();
+    assert_eq!(read_seg(), &whole[..data]);
+    // Data written far into the unused part: all of the segment is read.
     let far = 32 << 20;
-    fs::OpenOptions::new()
-        .write(true)
-        .open(seg)
-        .unwrap()
-        .write_all_at(&[0xFF; 100], far)
-        .unwrap();
-    let read = super::wal::read_segment(&fs::File::open(seg).unwrap()).unwrap();
-    assert!(read.len() as u64 >= far + 100, "{}", read.len());
+    file.write_all_at(&[0xFF; 100], far).unwrap();
+    let read = read_seg();
+    assert_eq!(read.len() as u64, super::log_store::SEGMENT_SIZE);
+    assert_eq!(&read[..data], &whole[..data]);
     assert_eq!(&read[far as usize..far as usize + 100], &[0xFF; 100][..]);
     // It is not an unused tail: it is cut as garbage after the last record.
     let mut log = LogStore::open(&dir).unwrap();
@@ -253,6 +254,35 @@ async fn reading_a_segment_skips_only_its_unwritten_tail() {
     assert!(super::wal::is_unused_tail(
         &fs::read(seg).unwrap()[data_len(seg) as usize..]
     ));
+}
+
+#[tokio::test]
+async fn a_record_ending_in_zeros_is_read_whole() {
+    // Its last 2 MiB are zeros, like the unused part after it: only its
+    // length tells where it ends.
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let mut log = LogStore::open(&dir).unwrap();
+    log.blocking_append(vec![ent(1, 1)]).await.unwrap();
+    let mut zeros = ent(1, 2);
+    if let EntryPayload::Normal(batch) = &mut zeros.payload {
+        batch.0[0].command = Command::Set {
+            path: "/zeros".into(),
+            value: vec![0; 2 << 20],
+            dir: false,
+            ttl: None,
+            refresh: false,
+        };
+    }
+    log.blocking_append(vec![zeros.clone()]).await.unwrap();
+    drop(log);
+    let seg = &segments(&dir)[0];
+    let read = super::wal::read_segment(&fs::File::open(seg).unwrap()).unwrap();
+    assert_eq!(read.len() as u64, data_len(seg));
+    let mut log = LogStore::open(&dir).unwrap();
+    let got = all(&mut log).await;
+    assert_eq!(indexes(&got), [1, 2]);
+    assert_eq!(got[1], zeros);
 }
 
 #[tokio::test]

@@ -211,20 +211,91 @@ pub(super) fn preallocate(path: &Path, file: &File, size: u64) -> io::Result<boo
     }
 }
 
-/// The bytes of a segment that can hold records: a preallocated tail the
-/// file system reports as a hole (no data written there, so it reads as
-/// zeros) is left out rather than read. Where holes are not reported, or data
-/// follows the first hole, the whole file is read. Moves the file offset
-/// (segments are written at explicit offsets).
-pub(super) fn read_segment(mut file: &File) -> io::Result<Vec<u8>> {
-    use std::io::{Read, Seek};
+/// The bytes of a segment that can hold records. Its records are read whole
+/// by the lengths their headers declare (whether they are valid is for the
+/// caller to check). What follows them is left out when it is zeros only
+/// (the unused part of the segment: a tail the file system reports as a
+/// hole is not even read, written zeros are read a chunk at a time and not
+/// kept); otherwise (a torn write, or damage) it is all kept, for the caller
+/// to judge.
+pub(super) fn read_segment(file: &File) -> io::Result<Vec<u8>> {
     let len = file.metadata()?.len();
-    let end = data_end(file, len);
-    // Finding the end moved the file offset.
-    file.rewind()?;
-    let mut bytes = Vec::with_capacity(usize::try_from(end).map_err(io::Error::other)?);
-    file.take(end).read_to_end(&mut bytes)?;
+    let end = usize::try_from(data_end(file, len)).map_err(io::Error::other)?;
+    // Only what is read in touches memory: the rest of the capacity is not.
+    let mut bytes = Vec::with_capacity(end);
+    let mut pos = SEGMENT_HEADER as usize;
+    while read_to(file, &mut bytes, pos + RECORD_HEADER, end)? {
+        let Ok(len) = declared_len(&bytes[pos..]) else {
+            break;
+        };
+        let next = pos + RECORD_HEADER + len;
+        if !read_to(file, &mut bytes, next, end)? {
+            break;
+        }
+        pos = next;
+    }
+    let after = bytes.get(pos..).unwrap_or_default();
+    if is_unused_tail(after) && zeros_only(file, bytes.len(), end)? {
+        bytes.truncate(pos);
+    } else {
+        read_to(file, &mut bytes, end, end)?;
+    }
     Ok(bytes)
+}
+
+/// Segments are read this much at a time.
+const READ_CHUNK: usize = 1 << 20;
+
+/// Reads `file` on from `bytes.len()` (a chunk or more at a time, never past
+/// `end`) until `bytes` holds `target` bytes; false when the file ends first.
+fn read_to(file: &File, bytes: &mut Vec<u8>, target: usize, end: usize) -> io::Result<bool> {
+    while bytes.len() < target {
+        let from = bytes.len();
+        if from >= end {
+            return Ok(false);
+        }
+        bytes.resize(end.min(target.max(from + READ_CHUNK)), 0);
+        let n = read_at_most(file, &mut bytes[from..], from as u64)?;
+        bytes.truncate(from + n);
+        if n == 0 {
+            // Shorter than it was (a live member cut it).
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Whether `file` holds only zeros from `from` to `end`, read a chunk at a
+/// time into one buffer.
+fn zeros_only(file: &File, mut from: usize, end: usize) -> io::Result<bool> {
+    let mut chunk = vec![0u8; READ_CHUNK.min(end.saturating_sub(from))];
+    while from < end {
+        let want = chunk.len().min(end - from);
+        let n = read_at_most(file, &mut chunk[..want], from as u64)?;
+        if n == 0 {
+            break;
+        }
+        if !is_unused_tail(&chunk[..n]) {
+            return Ok(false);
+        }
+        from += n;
+    }
+    Ok(true)
+}
+
+/// Fills `buf` from `file` at `offset` as far as the file goes; returns how
+/// much it read.
+fn read_at_most(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// Where the data of `file` (`len` bytes long) ends: the start of its first
@@ -302,20 +373,27 @@ impl std::fmt::Display for BadRecord {
     }
 }
 
-/// Checks the record framing at the start of `bytes`; returns the record's
-/// total length and its payload.
-fn frame(bytes: &[u8]) -> Result<(usize, &[u8]), BadRecord> {
+/// The payload length a record header at the start of `bytes` declares
+/// (nothing checked beyond the header).
+fn declared_len(bytes: &[u8]) -> Result<usize, BadRecord> {
     if bytes.len() < RECORD_HEADER {
         return Err(BadRecord::Invalid("incomplete record header"));
     }
     if bytes[..4] != RECORD_MAGIC {
         return Err(BadRecord::Invalid("bad record magic"));
     }
-    let len_le: [u8; 4] = bytes[4..8].try_into().expect("4 bytes");
-    let len = u32::from_le_bytes(len_le) as usize;
+    let len = u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")) as usize;
     if len > MAX_RECORD {
         return Err(BadRecord::Invalid("impossible record length"));
     }
+    Ok(len)
+}
+
+/// Checks the record framing at the start of `bytes`; returns the record's
+/// total length and its payload.
+fn frame(bytes: &[u8]) -> Result<(usize, &[u8]), BadRecord> {
+    let len = declared_len(bytes)?;
+    let len_le: [u8; 4] = bytes[4..8].try_into().expect("4 bytes");
     if bytes.len() - RECORD_HEADER < len {
         return Err(BadRecord::Invalid(
             "record extends past the end of the file",
