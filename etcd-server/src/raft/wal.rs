@@ -163,8 +163,7 @@ pub(super) fn fill_with_zeros(
     size: u64,
     pace: Pace<'_>,
 ) -> io::Result<bool> {
-    /// Written and synced this much at a time, so that the disk never has a
-    /// long queue of zeros in front of an append's sync.
+    /// Written this much at a time.
     const CHUNK: usize = 1 << 20;
     let start = file.metadata()?.len();
     if !preallocate(path, file, size)? {
@@ -173,22 +172,27 @@ pub(super) fn fill_with_zeros(
     let zeros = vec![0u8; CHUNK];
     let mut at = start;
     while at < size {
+        let began = Instant::now();
+        let n = usize::try_from(size - at).map_or(CHUNK, |left| left.min(CHUNK));
+        file.write_all_at(&zeros[..n], at)?;
+        at += n as u64;
         if let Pace::Background(stop) = pace {
+            // Each chunk synced on its own, so that the disk never has a long
+            // queue of zeros in front of an append's sync.
+            file.sync_data()?;
             if stop.load(Ordering::Relaxed) {
                 return Err(io::Error::new(
                     io::ErrorKind::Interrupted,
                     "stopped writing the segment's zeros",
                 ));
             }
+            if at < size {
+                std::thread::sleep(began.elapsed() * 3);
+            }
         }
-        let began = Instant::now();
-        let n = usize::try_from(size - at).map_or(CHUNK, |left| left.min(CHUNK));
-        file.write_all_at(&zeros[..n], at)?;
+    }
+    if let Pace::Full = pace {
         file.sync_data()?;
-        at += n as u64;
-        if matches!(pace, Pace::Background(_)) && at < size {
-            std::thread::sleep(began.elapsed() * 3);
-        }
     }
     Ok(true)
 }
