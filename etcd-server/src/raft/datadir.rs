@@ -13,7 +13,7 @@
 //!   start over from the newest snapshot, a few times;
 //! - any other damage is an error naming the file, never a silent gap.
 
-use super::durable_file::{corrupt, remove_tmp_files, sync_dir};
+use super::durable_file::{corrupt, remove_if_present, remove_tmp_files, sync_dir};
 use super::snapshot_file;
 use super::state_machine::apply_entry;
 use super::typ::{LogId, SnapshotMeta, StoredMembership, Vote};
@@ -191,11 +191,7 @@ pub fn reset_log(wal_dir: &Path, last: LogId, vote: Vote) -> io::Result<()> {
     for (_, path) in wal::list_segments(wal_dir)? {
         std::fs::remove_file(&path)?;
     }
-    match std::fs::remove_file(wal_dir.join(wal::COMMITTED_FILE)) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
+    remove_if_present(&wal_dir.join(wal::COMMITTED_FILE))?;
     sync_dir(wal_dir)
 }
 

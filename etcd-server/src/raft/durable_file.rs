@@ -60,6 +60,14 @@ fn tmp_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Removes `path` if it is there.
+pub(super) fn remove_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Removes the leftovers of interrupted writes (`*.tmp`) from `dir`.
 pub(super) fn remove_tmp_files(dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {

@@ -2,7 +2,7 @@
 //! checked, a torn tail is cut off, anything else is an error naming the file
 //! (see [`super::wal`] for the format and the rules).
 
-use super::durable_file::{corrupt, remove_tmp_files};
+use super::durable_file::{corrupt, remove_if_present, remove_tmp_files};
 use super::typ::LogId;
 use super::wal::{
     self, decode_record, BadRecord, CommittedFile, Meta, RECORD_HEADER, RECORD_MAGIC, SEGMENT_MAGIC,
@@ -41,11 +41,7 @@ pub(super) fn recover(dir: &Path, segment_size: u64) -> io::Result<Recovered> {
     std::fs::create_dir_all(dir)?;
     remove_tmp_files(dir)?;
     // A spare segment may be incomplete; a new one is written when needed.
-    match std::fs::remove_file(dir.join(wal::SPARE_FILE)) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
+    remove_if_present(&dir.join(wal::SPARE_FILE))?;
     let meta = wal::load_meta(dir)?;
     let (committed_file, committed) = CommittedFile::open(dir)?;
     let purged = meta.last_purged.map(|l| l.index);

@@ -49,14 +49,14 @@ impl Spare {
     /// for it if need be), else a segment written now.
     pub(super) fn take(&self, dir: &Path, seq: u64, size: u64) -> io::Result<(PathBuf, File)> {
         let handle = self.writing().take();
-        let written = match handle.map(JoinHandle::join) {
-            Some(Ok(Ok(file))) => Some(file),
-            Some(Ok(Err(e))) => {
+        let joined = handle.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(io::Error::other("the thread panicked")))
+        });
+        let written = match joined {
+            Some(Ok(file)) => Some(file),
+            Some(Err(e)) => {
                 tracing::warn!(dir = %dir.display(), error = %e, "writing the next wal segment ahead failed; writing it now");
-                None
-            }
-            Some(Err(_panicked)) => {
-                tracing::warn!(dir = %dir.display(), "writing the next wal segment ahead failed; writing it now");
                 None
             }
             None => None,
