@@ -16,6 +16,7 @@ pub mod forward;
 mod log_reader;
 pub mod log_store;
 pub mod network;
+pub mod runtime;
 mod snapshot_file;
 pub mod state_machine;
 #[cfg(test)]
@@ -38,6 +39,7 @@ openraft::declare_raft_types!(
         NodeId = u64,
         Node = Member,
         SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = runtime::Runtime,
 );
 
 /// One replicated request: a store command and the proposer's clock (Unix

@@ -345,6 +345,22 @@ async fn direct(state: &PeerState, req: hyper::Request<Full<Bytes>>) -> (u16, St
 }
 
 #[tokio::test]
+async fn a_members_raft_core_and_state_machine_worker_share_a_task() {
+    // `Raft::new` runs on this thread (a current-thread runtime), and the
+    // count is this thread's: it goes up only if the real openraft tasks
+    // were recognised and paired.
+    let before = crate::raft::runtime::shared_tasks();
+    let node = start(1, CLUSTER, config(|_| {})).await;
+    assert_eq!(crate::raft::runtime::shared_tasks(), before + 1);
+    node.server.abort();
+    // The core's handle is one half of the shared task.
+    node.raft
+        .shutdown()
+        .await
+        .expect("the raft core ends cleanly");
+}
+
+#[tokio::test]
 async fn bad_peer_requests_are_refused() {
     let node = start(1, CLUSTER, config(|_| {})).await;
     let mut state = node.state.clone();
