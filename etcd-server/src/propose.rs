@@ -3,10 +3,18 @@
 //! many writes. openraft 0.9 appends and syncs every `client_write` on its own
 //! (it does not pipeline log I/O), so without this every write pays a full
 //! fsync in turn.
+//!
+//! One entry is in flight at a time: whoever proposes holds the one permit
+//! of `turn`. A write that finds nothing in flight and nobody waiting
+//! proposes itself, from its own task; otherwise it queues for the batching
+//! task, which takes the permit as soon as the entry in flight is done and
+//! gathers everything queued meanwhile. The direct way spares a lone write
+//! two task hops (to the batching task and back).
 
 use crate::raft::forward::Forwarder;
 use crate::raft::{typ, Batch, Outcome, Request};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// Most requests in one entry.
 const MAX_BATCH: usize = 1024;
@@ -30,6 +38,9 @@ struct Pending {
 #[derive(Debug, Clone)]
 pub struct Proposer {
     tx: mpsc::Sender<Pending>,
+    forwarder: Forwarder,
+    /// Held by whoever has an entry in flight (one permit).
+    turn: Arc<Semaphore>,
 }
 
 fn size(r: &Request) -> usize {
@@ -58,6 +69,12 @@ impl Proposer {
     /// proposer is dropped.
     pub fn start(forwarder: Forwarder) -> Proposer {
         let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
+        let turn = Arc::new(Semaphore::new(1));
+        let proposer = Proposer {
+            tx,
+            forwarder: forwarder.clone(),
+            turn: turn.clone(),
+        };
         tokio::spawn(async move {
             let mut carry: Option<Pending> = None;
             loop {
@@ -67,6 +84,11 @@ impl Proposer {
                         Some(p) => p,
                         None => return,
                     },
+                };
+                // Queued behind any direct write in flight (the semaphore is
+                // fair: once this waits, a direct write no longer gets in).
+                let Ok(_turn) = turn.acquire().await else {
+                    return;
                 };
                 let mut bytes = size(&first.request);
                 let mut batch = vec![first];
@@ -99,11 +121,25 @@ impl Proposer {
                 }
             }
         });
-        Proposer { tx }
+        proposer
     }
 
     /// Proposes `request` and waits until it is applied (or raft refuses it).
     pub async fn propose(&self, request: Request) -> Result<Written, String> {
+        // Nothing in flight, and nobody queued (a queued write the batching
+        // task already took waits on `turn`, so `try_acquire` fails then).
+        let turn = self
+            .turn
+            .try_acquire()
+            .ok()
+            .filter(|_| self.tx.capacity() == self.tx.max_capacity());
+        if let Some(_turn) = turn {
+            let (log_id, data) = self.forwarder.write(Batch(vec![request])).await?;
+            let outcome = data.0.into_iter().next().ok_or_else(|| {
+                "the entry came back without the outcome of its request".to_owned()
+            })?;
+            return Ok(Written { outcome, log_id });
+        }
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Pending { request, reply })
