@@ -55,11 +55,11 @@ pub fn validate_urls(urls: &[String]) -> Result<(), Failure> {
 
 async fn propose_all(app: &App, commands: Vec<crate::store::Command>) -> Result<(), Failure> {
     let now = crate::app::now_nanos();
-    let batch = Batch(
+    let batch = Batch::from(
         commands
             .into_iter()
             .map(|command| Request { now, command })
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     app.forwarder
         .write(batch)

@@ -107,7 +107,7 @@ impl Proposer {
                 }
                 let (requests, replies): (Vec<Request>, Vec<_>) =
                     batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-                match forwarder.write(Batch(requests)).await {
+                match forwarder.write(Batch::from(requests)).await {
                     Ok((log_id, data)) => {
                         for (reply, outcome) in replies.into_iter().zip(data.0) {
                             let _ = reply.send(Ok(Written { outcome, log_id }));
@@ -134,7 +134,7 @@ impl Proposer {
             .ok()
             .filter(|_| self.tx.capacity() == self.tx.max_capacity());
         if let Some(_turn) = turn {
-            let (log_id, data) = self.forwarder.write(Batch(vec![request])).await?;
+            let (log_id, data) = self.forwarder.write(Batch::from(vec![request])).await?;
             let outcome = data.0.into_iter().next().ok_or_else(|| {
                 "the entry came back without the outcome of its request".to_owned()
             })?;

@@ -49,11 +49,11 @@ async fn write(app: &App, command: Command) -> Result<Arc<Event>, AuthError> {
     let ensuring = commands.len();
     commands.push(command);
     let now = now_nanos();
-    let batch = Batch(
+    let batch = Batch::from(
         commands
             .into_iter()
             .map(|command| Request { now, command })
-            .collect(),
+            .collect::<Vec<_>>(),
     );
     let (_, response) = tokio::time::timeout(app.request_timeout, app.forwarder.write(batch))
         .await

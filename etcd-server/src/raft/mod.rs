@@ -53,8 +53,18 @@ pub struct Request {
 /// What one raft entry carries: requests proposed together, so that one log
 /// append (one fsync) covers them all (group commit; openraft 0.9 appends and
 /// syncs every entry on its own).
+///
+/// Shared, so that copies of an entry (the forwarder keeps one while it
+/// proposes, the log's entry cache keeps one) do not copy its requests. It
+/// is encoded exactly as the list of requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Batch(pub Vec<Request>);
+pub struct Batch(pub Arc<Vec<Request>>);
+
+impl From<Vec<Request>> for Batch {
+    fn from(requests: Vec<Request>) -> Batch {
+        Batch(Arc::new(requests))
+    }
+}
 
 /// The outcome of one request: the store's event or error; `None` for
 /// `Expire`.

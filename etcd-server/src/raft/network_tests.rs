@@ -176,7 +176,11 @@ async fn write(node: &Node, key: &str, value: &str) -> u64 {
         now: crate::app::now_nanos(),
         command: set(key, value),
     };
-    let resp = node.raft.client_write(Batch(vec![req])).await.unwrap();
+    let resp = node
+        .raft
+        .client_write(Batch::from(vec![req]))
+        .await
+        .unwrap();
     resp.log_id.index
 }
 

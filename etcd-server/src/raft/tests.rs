@@ -52,7 +52,7 @@ pub(super) fn set(path: &str, value: &str) -> Command {
 pub(super) fn ent(term: u64, index: u64) -> Entry {
     Entry {
         log_id: log_id(term, index),
-        payload: EntryPayload::Normal(Batch(vec![Request {
+        payload: EntryPayload::Normal(Batch::from(vec![Request {
             now: crate::store::testkit_now(),
             command: set(&format!("/1/k{index}"), &format!("value {index}")),
         }])),
@@ -266,7 +266,7 @@ async fn a_record_ending_in_zeros_is_read_whole() {
     log.blocking_append(vec![ent(1, 1)]).await.unwrap();
     let mut zeros = ent(1, 2);
     if let EntryPayload::Normal(batch) = &mut zeros.payload {
-        batch.0[0].command = Command::Set {
+        std::sync::Arc::make_mut(&mut batch.0)[0].command = Command::Set {
             path: "/zeros".into(),
             value: vec![0; 2 << 20],
             dir: false,

@@ -36,7 +36,7 @@ async fn apply_answers_every_entry() {
     entries.extend(ents(1, 3..5));
     entries.push(Entry {
         log_id: log_id(1, 5),
-        payload: EntryPayload::Normal(Batch(vec![Request {
+        payload: EntryPayload::Normal(Batch::from(vec![Request {
             now: crate::store::testkit_now(),
             command: Command::Delete {
                 path: "/1/missing".into(),
@@ -47,7 +47,7 @@ async fn apply_answers_every_entry() {
     });
     entries.push(Entry {
         log_id: log_id(1, 6),
-        payload: EntryPayload::Normal(Batch(vec![Request {
+        payload: EntryPayload::Normal(Batch::from(vec![Request {
             now: crate::store::testkit_now(),
             command: Command::Expire,
         }])),

@@ -117,7 +117,8 @@ async fn a_log_dropped_while_its_spare_is_written_reopens_without_it() {
         // About 64 KiB per entry: half a segment in a little over 128 calls.
         let mut e = ent(1, next);
         if let openraft::EntryPayload::Normal(batch) = &mut e.payload {
-            batch.0[0].command = super::tests::set("/big", &"v".repeat(64 << 10));
+            std::sync::Arc::make_mut(&mut batch.0)[0].command =
+                super::tests::set("/big", &"v".repeat(64 << 10));
         }
         log.blocking_append(vec![e]).await.unwrap();
         next += 1;
