@@ -4,12 +4,13 @@
 //! Reads hold the log's read lock while they read the files, so a truncate or
 //! purge never pulls a record from under them; consecutive records of one
 //! segment are read with one `pread`, and every record's checksum is checked
-//! again.
+//! again. A range the entry cache holds whole is served from it.
 //!
 //! [`LogStore`]: super::log_store::LogStore
 
 use super::durable_file::corrupt;
-use super::log_store::{read_err, Loc, Shared, State};
+use super::entry_cache;
+use super::log_store::{read_err, Loc, LogStore, Shared, State};
 use super::typ::{Entry, StorageError};
 use super::wal;
 use super::TypeConfig;
@@ -53,6 +54,11 @@ impl Shared {
         let hi = end.min(st.first_index + st.locs.len() as u64);
         if lo >= hi {
             return Ok(Vec::new());
+        }
+        if limit.map_or(true, |max| max >= entry_cache::MAX_BYTES) {
+            if let Some(entries) = st.cache.get(lo, hi) {
+                return Ok(entries);
+            }
         }
         let locs = st
             .locs
@@ -114,6 +120,26 @@ impl Shared {
 }
 
 impl RaftLogReader<TypeConfig> for LogReader {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.shared.read(range, None).map_err(read_err)
+    }
+
+    async fn limited_get_log_entries(
+        &mut self,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<Entry>, StorageError> {
+        self.shared
+            .read(start..end, Some(READ_LIMIT))
+            .map_err(read_err)
+    }
+}
+
+/// The store reads as its readers do.
+impl RaftLogReader<TypeConfig> for LogStore {
     async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
         &mut self,
         range: RB,

@@ -18,22 +18,22 @@
 //! write whose durability is unknown is never acknowledged (fail-stop).
 //!
 //! The entries themselves stay on disk; memory holds one small location per
-//! entry. Reads go to the files (usually the page cache).
+//! entry, and the newest entries (`raft/entry_cache.rs`). Other reads go to
+//! the files (usually the page cache).
 
+use super::entry_cache::EntryCache;
 pub use super::log_reader::LogReader;
-use super::log_reader::READ_LIMIT;
 use super::typ::{Entry, LogId, LogState, StorageError, Vote};
 use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
 use super::wal_recovery;
 use super::wal_spare::Spare;
 use super::TypeConfig;
 use openraft::storage::{LogFlushed, RaftLogStorage};
-use openraft::{ErrorSubject, ErrorVerb, OptionalSend, RaftLogReader};
+use openraft::{ErrorSubject, ErrorVerb, OptionalSend};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Debug;
 use std::fs::File;
 use std::io;
-use std::ops::RangeBounds;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,7 +45,7 @@ pub const SEGMENT_SIZE: u64 = 64 << 20;
 /// The durable raft log and vote. Open with [`LogStore::open`].
 #[derive(Debug)]
 pub struct LogStore {
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
 }
 
 #[derive(Debug)]
@@ -71,6 +71,8 @@ pub(super) struct State {
     /// What the `meta` file holds.
     pub(super) meta: Meta,
     pub(super) committed: Option<LogId>,
+    /// The newest entries, for reading them back without the files.
+    pub(super) cache: EntryCache,
 }
 
 #[derive(Debug)]
@@ -146,6 +148,7 @@ impl LogStore {
             locs,
             meta: rec.meta,
             committed: rec.committed,
+            cache: EntryCache::default(),
         };
         Ok(LogStore {
             shared: Arc::new(Shared {
@@ -309,6 +312,7 @@ impl Shared {
             });
             offset += u64::from(len);
         }
+        st.cache.push(entries, lens);
         Ok(file)
     }
 
@@ -316,6 +320,7 @@ impl Shared {
     fn truncate(&self, index: u64) -> io::Result<()> {
         self.check_healthy()?;
         let mut st = self.write_state();
+        st.cache.truncate(index);
         let Some(last) = st.locs.back() else {
             return Ok(());
         };
@@ -383,6 +388,7 @@ impl Shared {
         self.poison_on_err(wal::save_meta(&self.dir, &meta))?;
         let mut st = self.write_state();
         st.meta = meta;
+        st.cache.purge(log_id.index);
         while st
             .locs
             .front()
@@ -501,25 +507,6 @@ pub(super) fn read_err(e: io::Error) -> StorageError {
 
 fn write_err(e: io::Error) -> StorageError {
     StorageError::from_io_error(ErrorSubject::Logs, ErrorVerb::Write, e)
-}
-
-impl RaftLogReader<TypeConfig> for LogStore {
-    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
-        &mut self,
-        range: RB,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.shared.read(range, None).map_err(read_err)
-    }
-
-    async fn limited_get_log_entries(
-        &mut self,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.shared
-            .read(start..end, Some(READ_LIMIT))
-            .map_err(read_err)
-    }
 }
 
 impl RaftLogStorage<TypeConfig> for LogStore {

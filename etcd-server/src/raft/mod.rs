@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub mod datadir;
 pub mod durable_file;
+mod entry_cache;
 pub mod forward;
 mod log_reader;
 pub mod log_store;
