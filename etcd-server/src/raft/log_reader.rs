@@ -119,41 +119,30 @@ impl Shared {
     }
 }
 
-impl RaftLogReader<TypeConfig> for LogReader {
-    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
-        &mut self,
-        range: RB,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.shared.read(range, None).map_err(read_err)
-    }
+/// `RaftLogReader` for a type with a `shared: Arc<Shared>` field: the store
+/// and its readers read the same way.
+macro_rules! read_through_shared {
+    ($t:ty) => {
+        impl RaftLogReader<TypeConfig> for $t {
+            async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+                &mut self,
+                range: RB,
+            ) -> Result<Vec<Entry>, StorageError> {
+                self.shared.read(range, None).map_err(read_err)
+            }
 
-    async fn limited_get_log_entries(
-        &mut self,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.shared
-            .read(start..end, Some(READ_LIMIT))
-            .map_err(read_err)
-    }
+            async fn limited_get_log_entries(
+                &mut self,
+                start: u64,
+                end: u64,
+            ) -> Result<Vec<Entry>, StorageError> {
+                self.shared
+                    .read(start..end, Some(READ_LIMIT))
+                    .map_err(read_err)
+            }
+        }
+    };
 }
 
-/// The store reads as its readers do.
-impl RaftLogReader<TypeConfig> for LogStore {
-    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
-        &mut self,
-        range: RB,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.shared.read(range, None).map_err(read_err)
-    }
-
-    async fn limited_get_log_entries(
-        &mut self,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Entry>, StorageError> {
-        self.shared
-            .read(start..end, Some(READ_LIMIT))
-            .map_err(read_err)
-    }
-}
+read_through_shared!(LogReader);
+read_through_shared!(LogStore);
