@@ -5,14 +5,18 @@
 //! fsync in turn.
 //!
 //! One entry is in flight at a time: whoever proposes holds the one permit
-//! of `turn`. A write that finds nothing in flight and nobody waiting
-//! proposes itself, from its own task; otherwise it queues for the batching
-//! task, which takes the permit as soon as the entry in flight is done and
-//! gathers everything queued meanwhile. The direct way spares a lone write
-//! two task hops (to the batching task and back).
+//! of `turn`. While writes come one at a time, a write that finds nothing in
+//! flight and nobody waiting proposes itself, from its own task: that spares
+//! a lone write two task hops (to the batching task and back). Otherwise it
+//! queues for the batching task, which takes the permit as soon as the entry
+//! in flight is done and gathers everything queued meanwhile. Once the
+//! batching task gathers more than one write, writes are concurrent and all
+//! go to it (an entry of one write would make the others wait a whole sync),
+//! until it proposes a lone write again.
 
 use crate::raft::forward::Forwarder;
 use crate::raft::{typ, Batch, Outcome, Request};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
@@ -41,6 +45,8 @@ pub struct Proposer {
     forwarder: Forwarder,
     /// Held by whoever has an entry in flight (one permit).
     turn: Arc<Semaphore>,
+    /// Whether the batching task's last entry carried more than one write.
+    concurrent: Arc<AtomicBool>,
 }
 
 fn size(r: &Request) -> usize {
@@ -70,10 +76,12 @@ impl Proposer {
     pub fn start(forwarder: Forwarder) -> Proposer {
         let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
         let turn = Arc::new(Semaphore::new(1));
+        let concurrent = Arc::new(AtomicBool::new(false));
         let proposer = Proposer {
             tx,
             forwarder: forwarder.clone(),
             turn: turn.clone(),
+            concurrent: concurrent.clone(),
         };
         tokio::spawn(async move {
             let mut carry: Option<Pending> = None;
@@ -105,6 +113,7 @@ impl Proposer {
                         Err(_) => break,
                     }
                 }
+                concurrent.store(batch.len() > 1, Ordering::Relaxed);
                 let (requests, replies): (Vec<Request>, Vec<_>) =
                     batch.into_iter().map(|p| (p.request, p.reply)).unzip();
                 match forwarder.write(Batch::from(requests)).await {
@@ -126,13 +135,17 @@ impl Proposer {
 
     /// Proposes `request` and waits until it is applied (or raft refuses it).
     pub async fn propose(&self, request: Request) -> Result<Written, String> {
-        // Nothing in flight, and nobody queued (a queued write the batching
-        // task already took waits on `turn`, so `try_acquire` fails then).
-        let turn = self
-            .turn
-            .try_acquire()
-            .ok()
-            .filter(|_| self.tx.capacity() == self.tx.max_capacity());
+        // Writes come one at a time, nothing is in flight, and nobody is
+        // queued (a queued write the batching task already took waits on
+        // `turn`, so `try_acquire` fails then).
+        let turn = if self.concurrent.load(Ordering::Relaxed) {
+            None
+        } else {
+            self.turn
+                .try_acquire()
+                .ok()
+                .filter(|_| self.tx.capacity() == self.tx.max_capacity())
+        };
         if let Some(_turn) = turn {
             let (log_id, data) = self.forwarder.write(Batch::from(vec![request])).await?;
             let outcome = data.0.into_iter().next().ok_or_else(|| {
