@@ -69,6 +69,26 @@ fn size(r: &Request) -> usize {
     }
 }
 
+/// Proposes `requests` as one entry; the result of each, in order.
+async fn write(forwarder: &Forwarder, requests: Vec<Request>) -> Vec<Result<Written, String>> {
+    let n = requests.len();
+    match forwarder.write(Batch::from(requests)).await {
+        Ok((log_id, data)) if data.0.len() == n => data
+            .0
+            .into_iter()
+            .map(|outcome| Ok(Written { outcome, log_id }))
+            .collect(),
+        Ok((log_id, data)) => {
+            let msg = format!(
+                "entry {log_id} came back with {} outcomes for {n} requests",
+                data.0.len()
+            );
+            vec![Err(msg); n]
+        }
+        Err(msg) => vec![Err(msg); n],
+    }
+}
+
 impl Proposer {
     /// Starts the batching task, proposing through `forwarder` (directly on
     /// the leader, through it elsewhere); it ends when every clone of the
@@ -116,17 +136,8 @@ impl Proposer {
                 concurrent.store(batch.len() > 1, Ordering::Relaxed);
                 let (requests, replies): (Vec<Request>, Vec<_>) =
                     batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-                match forwarder.write(Batch::from(requests)).await {
-                    Ok((log_id, data)) => {
-                        for (reply, outcome) in replies.into_iter().zip(data.0) {
-                            let _ = reply.send(Ok(Written { outcome, log_id }));
-                        }
-                    }
-                    Err(msg) => {
-                        for reply in replies {
-                            let _ = reply.send(Err(msg.clone()));
-                        }
-                    }
+                for (reply, result) in replies.into_iter().zip(write(&forwarder, requests).await) {
+                    let _ = reply.send(result);
                 }
             }
         });
@@ -147,11 +158,8 @@ impl Proposer {
                 .filter(|_| self.tx.capacity() == self.tx.max_capacity())
         };
         if let Some(_turn) = turn {
-            let (log_id, data) = self.forwarder.write(Batch::from(vec![request])).await?;
-            let outcome = data.0.into_iter().next().ok_or_else(|| {
-                "the entry came back without the outcome of its request".to_owned()
-            })?;
-            return Ok(Written { outcome, log_id });
+            let mut results = write(&self.forwarder, vec![request]).await;
+            return results.pop().expect("one result per request");
         }
         let (reply, rx) = oneshot::channel();
         self.tx
