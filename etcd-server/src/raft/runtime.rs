@@ -14,8 +14,9 @@
 //! openraft spawns the worker and then, with no await in between, the core
 //! (`Raft::new`); the worker is held in a thread-local slot until its core
 //! comes. The two are recognised by their future types; any other spawn
-//! (replication streams, ticks, snapshot building) is a task of its own, and
-//! a held worker that is not followed by its core is spawned on its own.
+//! (replication streams, ticks, snapshot building) is a task of its own.
+//! Should a held worker's core not come, the worker is spawned on its own at
+//! the thread's next spawn (openraft never spawns anything in between).
 //! Each half keeps the semantics of a task of its own: its output (or its
 //! panic) reaches its own join handle, and a panic in one half does not stop
 //! the other.

@@ -82,8 +82,8 @@ async fn the_next_segment_is_written_ahead_and_renamed_into_place() {
     // Renamed, not copied, and no new spare for a segment barely begun.
     assert!(!spare.exists());
     assert!(!has_hole(&second), "segment 2 has unwritten blocks");
-    // It holds the records written since, and the whole log reads back,
-    // also after a reopen.
+    // The whole log reads back; after a reopen, with nothing in memory, from
+    // the files: segment 2 holds the records written since.
     let last = next - 1;
     assert_eq!(
         indexes(&all(&mut log).await),
