@@ -13,9 +13,22 @@
 //! batching task gathers more than one write, writes are concurrent and all
 //! go to it (an entry of one write would make the others wait a whole sync),
 //! until it proposes a lone write again.
+//!
+//! Before it gathers, the batching task lets every task that is ready to run
+//! go first (one `yield_now`). When an entry is applied, the writers it
+//! answered, and the connections whose next requests have arrived, are
+//! ready; left behind, their writes would miss the entry about to be cut
+//! and wait a whole sync for the next one. Cut at once, entries kept their
+//! sizes from one round to the next: under 64 connections a fifth of them
+//! carried a single write. Letting the ready tasks in first made entries
+//! larger (22 writes on average → 32) and single-write ones rarer (a fifth
+//! → a twentieth), for more writes per second and a lower p99 at 64
+//! connections and no change at 2 and 8. A lone writer never reaches the
+//! batching task, so it pays nothing.
 
 use crate::raft::forward::Forwarder;
-use crate::raft::{typ, Batch, Outcome, Request};
+use crate::raft::{typ, Batch, Outcome, Request, Response};
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -38,11 +51,30 @@ struct Pending {
     reply: oneshot::Sender<Result<Written, String>>,
 }
 
+/// Where entries go: raft, on the leader or through it.
+pub trait Sink: Clone + Send + Sync + 'static {
+    /// Proposes `batch` as one entry and waits until it is applied: its log
+    /// id and one outcome per request.
+    fn write(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(typ::LogId, Response), String>> + Send;
+}
+
+impl Sink for Forwarder {
+    fn write(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(typ::LogId, Response), String>> + Send {
+        Forwarder::write(self, batch)
+    }
+}
+
 /// Hands writes to raft in batches. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Proposer {
+pub struct Proposer<S = Forwarder> {
     tx: mpsc::Sender<Pending>,
-    forwarder: Forwarder,
+    sink: S,
     /// Held by whoever has an entry in flight (one permit).
     turn: Arc<Semaphore>,
     /// Whether the batching task's last entry carried more than one write.
@@ -70,9 +102,9 @@ fn size(r: &Request) -> usize {
 }
 
 /// Proposes `requests` as one entry; the result of each, in order.
-async fn write(forwarder: &Forwarder, requests: Vec<Request>) -> Vec<Result<Written, String>> {
+async fn write(sink: &impl Sink, requests: Vec<Request>) -> Vec<Result<Written, String>> {
     let n = requests.len();
-    match forwarder.write(Batch::from(requests)).await {
+    match sink.write(Batch::from(requests)).await {
         Ok((log_id, data)) if data.0.len() == n => data
             .0
             .into_iter()
@@ -89,17 +121,17 @@ async fn write(forwarder: &Forwarder, requests: Vec<Request>) -> Vec<Result<Writ
     }
 }
 
-impl Proposer {
-    /// Starts the batching task, proposing through `forwarder` (directly on
-    /// the leader, through it elsewhere); it ends when every clone of the
-    /// proposer is dropped.
-    pub fn start(forwarder: Forwarder) -> Proposer {
+impl<S: Sink> Proposer<S> {
+    /// Starts the batching task, proposing through `sink` (the forwarder:
+    /// directly on the leader, through it elsewhere); it ends when every
+    /// clone of the proposer is dropped.
+    pub fn start(sink: S) -> Proposer<S> {
         let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
         let turn = Arc::new(Semaphore::new(1));
         let concurrent = Arc::new(AtomicBool::new(false));
         let proposer = Proposer {
             tx,
-            forwarder: forwarder.clone(),
+            sink: sink.clone(),
             turn: turn.clone(),
             concurrent: concurrent.clone(),
         };
@@ -118,6 +150,9 @@ impl Proposer {
                 let Ok(_turn) = turn.acquire().await else {
                     return;
                 };
+                // Ready tasks first: their writes join this entry (module
+                // docs).
+                tokio::task::yield_now().await;
                 let mut bytes = size(&first.request);
                 let mut batch = vec![first];
                 while batch.len() < MAX_BATCH {
@@ -136,7 +171,7 @@ impl Proposer {
                 concurrent.store(batch.len() > 1, Ordering::Relaxed);
                 let (requests, replies): (Vec<Request>, Vec<_>) =
                     batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-                for (reply, result) in replies.into_iter().zip(write(&forwarder, requests).await) {
+                for (reply, result) in replies.into_iter().zip(write(&sink, requests).await) {
                     let _ = reply.send(result);
                 }
             }
@@ -158,7 +193,7 @@ impl Proposer {
                 .filter(|_| self.tx.capacity() == self.tx.max_capacity())
         };
         if let Some(_turn) = turn {
-            let mut results = write(&self.forwarder, vec![request]).await;
+            let mut results = write(&self.sink, vec![request]).await;
             return results.pop().expect("one result per request");
         }
         let (reply, rx) = oneshot::channel();
@@ -169,3 +204,7 @@ impl Proposer {
         rx.await.map_err(|_| "the server is stopping".to_owned())?
     }
 }
+
+#[cfg(test)]
+#[path = "propose_tests.rs"]
+mod tests;

@@ -1,0 +1,172 @@
+//! The proposer's batching, against a sink that records its entries. The
+//! tests run on a current-thread runtime, where the order in which ready
+//! tasks run is fixed, so which writes share an entry is too.
+
+use super::*;
+use crate::store::Command;
+use openraft::{CommittedLeaderId, LogId};
+use std::sync::Mutex;
+use tokio::sync::watch;
+
+/// Records each entry (the `now` of its requests, which the tests use to
+/// number their writes) and answers it, after holding the first one until
+/// the gate opens when there is a gate.
+#[derive(Debug, Clone, Default)]
+struct Fake {
+    entries: Arc<Mutex<Vec<Vec<i64>>>>,
+    gate: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
+    /// How many outcomes each answer lacks.
+    short: usize,
+}
+
+impl Fake {
+    fn gated(short: usize) -> (Fake, oneshot::Sender<()>) {
+        let (open, gate) = oneshot::channel();
+        let fake = Fake {
+            gate: Arc::new(Mutex::new(Some(gate))),
+            short,
+            ..Fake::default()
+        };
+        (fake, open)
+    }
+
+    fn entries(&self) -> Vec<Vec<i64>> {
+        self.entries.lock().unwrap().clone()
+    }
+}
+
+impl Sink for Fake {
+    fn write(
+        &self,
+        batch: Batch,
+    ) -> impl Future<Output = Result<(typ::LogId, Response), String>> + Send {
+        let fake = self.clone();
+        async move {
+            let index = {
+                let mut entries = fake.entries.lock().unwrap();
+                entries.push(batch.0.iter().map(|r| r.now).collect());
+                entries.len() as u64
+            };
+            let gate = fake.gate.lock().unwrap().take();
+            if let Some(gate) = gate {
+                let _ = gate.await;
+            }
+            let outcomes = (fake.short..batch.0.len()).map(|_| None).collect();
+            Ok((
+                LogId::new(CommittedLeaderId::new(1, 1), index),
+                Response(outcomes),
+            ))
+        }
+    }
+}
+
+fn write_no(n: i64) -> Request {
+    Request {
+        now: n,
+        command: Command::Expire,
+    }
+}
+
+/// Yields until `done` holds (a few rounds of the scheduler at most).
+async fn settle(mut done: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if done() {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the proposer did not get there");
+}
+
+/// Write 1 is proposed on its own and held in the sink; write 2 queues
+/// behind it. Writes 3 to 5 become ready only when write 1 is answered,
+/// after the batching task was woken to propose write 2: they still go into
+/// write 2's entry.
+#[tokio::test]
+async fn writes_ready_when_an_entry_is_cut_go_into_it() {
+    let (fake, open) = Fake::gated(0);
+    let proposer = Proposer::start(fake.clone());
+    let (answered, follow) = watch::channel(false);
+
+    let first = tokio::spawn({
+        let proposer = proposer.clone();
+        async move {
+            let result = proposer.propose(write_no(1)).await;
+            answered.send_replace(true);
+            result
+        }
+    });
+    settle(|| fake.entries().len() == 1).await;
+
+    let queued = Arc::new(AtomicBool::new(false));
+    let second = tokio::spawn({
+        let (proposer, queued) = (proposer.clone(), queued.clone());
+        async move {
+            queued.store(true, Ordering::SeqCst);
+            proposer.propose(write_no(2)).await
+        }
+    });
+    // Taken from the queue by the batching task, which now waits its turn.
+    settle(|| {
+        queued.load(Ordering::SeqCst) && proposer.tx.capacity() == proposer.tx.max_capacity()
+    })
+    .await;
+
+    let followers: Vec<_> = (3..=5)
+        .map(|n| {
+            let (proposer, mut follow) = (proposer.clone(), follow.clone());
+            tokio::spawn(async move {
+                follow.wait_for(|answered| *answered).await.unwrap();
+                proposer.propose(write_no(n)).await
+            })
+        })
+        .collect();
+    open.send(()).unwrap();
+
+    assert_eq!(first.await.unwrap().unwrap().log_id.index, 1);
+    assert_eq!(second.await.unwrap().unwrap().log_id.index, 2);
+    for follower in followers {
+        assert_eq!(follower.await.unwrap().unwrap().log_id.index, 2);
+    }
+    // The followers' order among themselves is the order the watch woke
+    // them in, which it does not fix.
+    let mut entries = fake.entries();
+    entries[1].sort_unstable();
+    assert_eq!(entries, vec![vec![1], vec![2, 3, 4, 5]]);
+}
+
+/// An answer that does not hold one outcome per request is an error for
+/// every write of the entry, on both ways in.
+#[tokio::test]
+async fn an_entry_answered_with_too_few_outcomes_fails_each_of_its_writes() {
+    let (fake, open) = Fake::gated(1);
+    let proposer = Proposer::start(fake.clone());
+
+    let first = tokio::spawn({
+        let proposer = proposer.clone();
+        async move { proposer.propose(write_no(1)).await }
+    });
+    settle(|| fake.entries().len() == 1).await;
+    let rest: Vec<_> = (2..=4)
+        .map(|n| {
+            let proposer = proposer.clone();
+            tokio::spawn(async move { proposer.propose(write_no(n)).await })
+        })
+        .collect();
+    settle(|| proposer.tx.capacity() == proposer.tx.max_capacity() - 2).await;
+    open.send(()).unwrap();
+
+    let err = first.await.unwrap().unwrap_err();
+    assert!(
+        err.contains("came back with 0 outcomes for 1 requests"),
+        "{err}"
+    );
+    for write in rest {
+        let err = write.await.unwrap().unwrap_err();
+        assert!(
+            err.contains("came back with 2 outcomes for 3 requests"),
+            "{err}"
+        );
+    }
+    assert_eq!(fake.entries(), vec![vec![1], vec![2, 3, 4]]);
+}
