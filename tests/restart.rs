@@ -120,24 +120,46 @@ fn check_big(s: &Server, indexes: &[u64], context: &str) {
 #[test]
 fn restart_with_many_keys_replays_the_log_and_a_snapshot() {
     let n = many();
-    let mut s = Server::start();
+    // A snapshot count above the number of writes: the restart replays the
+    // log alone.
+    let mut s = Server::start_with(
+        workspace_bin("etcd-server"),
+        &["--snapshot-count", "10000000"],
+    );
     let mut indexes = put_concurrently(&s.addr(), 0..n);
-
-    // Log replay (no snapshot at the default count, unless the writes took
-    // nearly one raft entry each).
     s.restart();
     check_big(&s, &indexes, "after restart");
+    assert!(snap_files(&s).is_empty(), "{:?}", snap_files(&s));
 
-    // With a snapshot count below the number of raft entries already in the
-    // log (at least n / 32: 32 writers share an entry at most), a snapshot is
-    // taken soon after the start; then more writes, and a restart from that
-    // snapshot plus the log after it.
+    // With a snapshot count below the number of writes in the log, a
+    // snapshot is taken soon after the start; then more writes, and a
+    // restart from that snapshot plus the log after it.
     s.extra = vec!["--snapshot-count".into(), "500".into()];
     s.restart();
     wait_until("a snapshot", Duration::from_secs(20), || {
         !snap_files(&s).is_empty()
     });
     indexes.extend(put_concurrently(&s.addr(), n..n + n / 10));
+    s.kill9();
+    s.restart();
+    assert!(
+        s.log().contains("loaded the store from a snapshot"),
+        "{}",
+        s.log()
+    );
+    check_big(&s, &indexes, "after restart from a snapshot");
+}
+
+/// `--snapshot-count` counts writes, as the reference's entries do, also
+/// when concurrent writes share raft entries (32 writers put far fewer than
+/// 300 entries in the log for 300 writes).
+#[test]
+fn concurrent_writes_count_one_each_towards_a_snapshot() {
+    let mut s = Server::start_with(workspace_bin("etcd-server"), &["--snapshot-count", "100"]);
+    let indexes = put_concurrently(&s.addr(), 0..300);
+    wait_until("a snapshot", Duration::from_secs(10), || {
+        !snap_files(&s).is_empty()
+    });
     s.kill9();
     s.restart();
     assert!(

@@ -8,6 +8,7 @@ use crate::ids;
 use crate::raft::durable_file::write_durably;
 use crate::raft::log_store::LogStore;
 use crate::raft::network::PeerNetwork;
+use crate::raft::snapshot_due;
 use crate::raft::state_machine::StateMachine;
 use crate::raft::{typ, Member, Request};
 use crate::store::Command;
@@ -220,6 +221,8 @@ fn raft_config(opts: &Options) -> Result<openraft::Config, ServerError> {
         // the flag to be at least 5 heartbeats, so the minimum stays above 2.
         election_timeout_min: (election * 2 / 5).max(heartbeat + 1).max(2),
         election_timeout_max: (election * 3 / 5).max(heartbeat + 2).max(3),
+        // `--snapshot-count` counts writes (raft/snapshot_due.rs); counted
+        // in entries, which carry batches of writes, it is only a backstop.
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(opts.snapshot_count.max(1)),
         max_in_snapshot_log_to_keep: 1000,
         install_snapshot_timeout: 10_000,
@@ -297,6 +300,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     let log_store = LogStore::open(&wal_dir)?;
     let state_machine = StateMachine::open(&snap_dir, hub.clone())?;
     let state_view = state_machine.view();
+    let snapshot_due = state_machine.snapshot_due(opts.snapshot_count);
     if fresh {
         info!(target: "etcdserver", "starting member {} in cluster {}", ids::hex(member_id), ids::hex(cluster_id));
     } else {
@@ -312,6 +316,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     )
     .await
     .map_err(|e| ServerError::Raft(e.to_string()))?;
+    tokio::spawn(snapshot_due::ask_for_snapshots(raft.clone(), snapshot_due));
     let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
     let app = Arc::new(App::new(
         raft.clone(),

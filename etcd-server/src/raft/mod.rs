@@ -18,6 +18,7 @@ mod log_reader;
 pub mod log_store;
 pub mod network;
 pub mod runtime;
+pub mod snapshot_due;
 mod snapshot_file;
 pub mod state_machine;
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! under the store's write lock, so a snapshot (taken under the read lock) is
 //! always a consistent view.
 
+use super::snapshot_due::SnapshotDue;
 use super::snapshot_file;
 use super::typ::{Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership};
 use super::{Response, TypeConfig};
@@ -30,6 +31,7 @@ pub struct StateMachine {
     hub: WatchHub,
     applied: Arc<Mutex<Applied>>,
     snapshots: Arc<Snapshots>,
+    due: Arc<SnapshotDue>,
 }
 
 /// A shared view of a [`StateMachine`]'s store and applied position, for
@@ -59,14 +61,18 @@ impl StateView {
     /// store's read lock is held only while it is serialised: that is the
     /// only time writers wait.
     pub fn snapshot_file(&self) -> io::Result<(SnapshotMeta, Vec<u8>, u64)> {
-        let (applied, data, index) = {
-            let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-            let applied = lock(&self.applied).clone();
-            (applied, store.save(), store.index())
-        };
+        let (applied, data, index) = self.capture();
         let meta = snapshot_meta(applied);
         let bytes = snapshot_file::encode(&meta, &data)?;
         Ok((meta, bytes, index))
+    }
+
+    /// The applied position, the serialised store and its index, taken
+    /// together under the store's read lock.
+    fn capture(&self) -> (Applied, Vec<u8>, u64) {
+        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+        let applied = lock(&self.applied).clone();
+        (applied, store.save(), store.index())
     }
 }
 
@@ -92,6 +98,7 @@ fn snapshot_meta(applied: Applied) -> SnapshotMeta {
 pub struct SnapshotBuilder {
     view: StateView,
     snapshots: Arc<Snapshots>,
+    due: Arc<SnapshotDue>,
 }
 
 /// What the state machine has applied; changed only under the store's write
@@ -100,6 +107,9 @@ pub struct SnapshotBuilder {
 struct Applied {
     last_applied: Option<LogId>,
     membership: StoredMembership,
+    /// Writes applied since the state machine was opened (what
+    /// `--snapshot-count` counts, see `snapshot_due.rs`).
+    writes: u64,
 }
 
 #[derive(Debug)]
@@ -155,6 +165,7 @@ impl StateMachine {
                 let applied = Applied {
                     last_applied: meta.last_log_id,
                     membership: meta.last_membership.clone(),
+                    writes: 0,
                 };
                 let current = Current {
                     meta,
@@ -171,7 +182,15 @@ impl StateMachine {
                 dir: snap_dir.to_path_buf(),
                 current: Mutex::new(current),
             }),
+            due: Arc::default(),
         })
+    }
+
+    /// Makes a snapshot due once more than `every` writes were applied since
+    /// the newest one; the returned handle tells when one is.
+    pub fn snapshot_due(&self, every: u64) -> Arc<SnapshotDue> {
+        self.due.set_every(every);
+        self.due.clone()
     }
 
     /// The store (never hold its lock across an `.await`).
@@ -203,14 +222,21 @@ impl StateMachine {
         let Applied {
             last_applied,
             membership,
+            writes,
         } = &mut *applied;
-        apply_entry(
+        if let EntryPayload::Normal(batch) = &entry.payload {
+            *writes += batch.0.len() as u64;
+        }
+        let writes = *writes;
+        let response = apply_entry(
             &mut store,
             last_applied,
             membership,
             entry,
             &mut self.hub.sink(),
-        )
+        );
+        self.due.applied(writes);
+        response
     }
 }
 
@@ -275,8 +301,12 @@ impl Snapshots {
 
 impl SnapshotBuilder {
     fn build(&self) -> io::Result<Snapshot> {
-        let (meta, bytes, _) = self.view.snapshot_file()?;
+        let (applied, data, _) = self.view.capture();
+        let writes = applied.writes;
+        let meta = snapshot_meta(applied);
+        let bytes = snapshot_file::encode(&meta, &data)?;
         self.snapshots.persist(&meta, &bytes)?;
+        self.due.covered(writes);
         tracing::info!(snapshot = %meta, bytes = bytes.len(), "built a snapshot");
         Ok(Snapshot {
             meta,
@@ -327,6 +357,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         SnapshotBuilder {
             view: self.view(),
             snapshots: self.snapshots.clone(),
+            due: self.due.clone(),
         }
     }
 
@@ -389,6 +420,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.hub.end_all();
         applied.last_applied = meta.last_log_id;
         applied.membership = meta.last_membership.clone();
+        self.due.covered(applied.writes);
         tracing::info!(snapshot = %meta, "installed a snapshot");
         Ok(())
     }

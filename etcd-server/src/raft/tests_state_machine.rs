@@ -229,3 +229,57 @@ async fn damaged_earlier_batch_before_a_later_batch_fails_open() {
     let err = LogStore::open(&dir).unwrap_err();
     assert!(err.to_string().contains("later writes"), "{err}");
 }
+
+/// An entry of `n` writes at `index`.
+fn batch_of(index: u64, n: u64) -> Entry {
+    let requests: Vec<Request> = (0..n)
+        .map(|i| Request {
+            now: crate::store::testkit_now(),
+            command: set(&format!("/1/b{index}-{i}"), "v"),
+        })
+        .collect();
+    Entry {
+        log_id: log_id(1, index),
+        payload: EntryPayload::Normal(Batch::from(requests)),
+    }
+}
+
+/// `--snapshot-count` counts writes: two entries of 6 writes are more than
+/// 10, whatever the number of entries; blank and membership entries are not
+/// writes. A built snapshot resets the count, an installed one too.
+#[tokio::test]
+async fn a_snapshot_is_due_after_more_writes_than_the_count() {
+    let tmp = TempDir::new().unwrap();
+    let mut sm = sm_at(&tmp.path().join("snap")).unwrap();
+    let due = sm.snapshot_due(10);
+    let blank = Entry {
+        log_id: log_id(1, 2),
+        payload: EntryPayload::Blank,
+    };
+    sm.apply(vec![membership(1, 1), blank, batch_of(3, 6)])
+        .await
+        .unwrap();
+    assert!(!due.is_asked(), "6 writes");
+    sm.apply(vec![batch_of(4, 4)]).await.unwrap();
+    assert!(!due.is_asked(), "10 writes are not more than 10");
+    sm.apply(vec![batch_of(5, 2)]).await.unwrap();
+    assert!(due.is_asked(), "12 writes in 3 entries");
+
+    let built = sm
+        .get_snapshot_builder()
+        .await
+        .build_snapshot()
+        .await
+        .unwrap();
+    assert!(!due.is_asked(), "the snapshot holds all 12");
+    sm.apply(vec![batch_of(6, 10)]).await.unwrap();
+    assert!(!due.is_asked(), "10 since the snapshot");
+    sm.apply(vec![batch_of(7, 1)]).await.unwrap();
+    assert!(due.is_asked(), "11 since the snapshot");
+
+    // Installing a snapshot (even an older one) leaves nothing to snapshot.
+    let mut data = sm.begin_receiving_snapshot().await.unwrap();
+    *data = *built.snapshot;
+    sm.install_snapshot(&built.meta, data).await.unwrap();
+    assert!(!due.is_asked());
+}
