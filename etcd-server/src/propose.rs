@@ -15,10 +15,10 @@
 //! until it proposes a lone write again.
 //!
 //! Before it gathers, the batching task lets every task that is ready to run
-//! go first (one `yield_now`). When an entry is applied, the writers it
-//! answered, and the connections whose next requests have arrived, are
-//! ready; left behind, their writes would miss the entry about to be cut
-//! and wait a whole sync for the next one. Cut at once, entries kept their
+//! go first (one `yield_now`): the connections the last entry answered send
+//! their responses, and those whose next requests have arrived queue their
+//! writes, which would otherwise miss the entry about to be cut and wait a
+//! whole sync for the next one. Cut at once, entries kept their
 //! sizes from one round to the next: under 64 connections a fifth of them
 //! carried a single write. Letting the ready tasks in first made entries
 //! larger (22 writes on average → 32) and single-write ones rarer (a fifth
