@@ -140,14 +140,7 @@ fn restart_with_many_keys_replays_the_log_and_a_snapshot() {
         !snap_files(&s).is_empty()
     });
     indexes.extend(put_concurrently(&s.addr(), n..n + n / 10));
-    s.kill9();
-    s.restart();
-    assert!(
-        s.log().contains("loaded the store from a snapshot"),
-        "{}",
-        s.log()
-    );
-    check_big(&s, &indexes, "after restart from a snapshot");
+    kill_and_restart_from_a_snapshot(&mut s, &indexes);
 }
 
 /// `--snapshot-count` counts writes, as the reference's entries do, also
@@ -160,6 +153,12 @@ fn concurrent_writes_count_one_each_towards_a_snapshot() {
     wait_until("a snapshot", Duration::from_secs(10), || {
         !snap_files(&s).is_empty()
     });
+    kill_and_restart_from_a_snapshot(&mut s, &indexes);
+}
+
+/// kill -9, restart: the store comes from a snapshot (and the log after it)
+/// and holds every `/big` write.
+fn kill_and_restart_from_a_snapshot(s: &mut Server, indexes: &[u64]) {
     s.kill9();
     s.restart();
     assert!(
@@ -167,7 +166,7 @@ fn concurrent_writes_count_one_each_towards_a_snapshot() {
         "{}",
         s.log()
     );
-    check_big(&s, &indexes, "after restart from a snapshot");
+    check_big(s, indexes, "after restart from a snapshot");
 }
 
 fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {

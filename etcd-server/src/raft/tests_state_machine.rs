@@ -18,6 +18,14 @@ fn sm_at(dir: &Path) -> std::io::Result<StateMachine> {
     StateMachine::open(dir, WatchHub::new())
 }
 
+async fn build(sm: &mut StateMachine) -> super::typ::Snapshot {
+    sm.get_snapshot_builder()
+        .await
+        .build_snapshot()
+        .await
+        .unwrap()
+}
+
 fn saved(sm: &StateMachine) -> Vec<u8> {
     sm.store().read().unwrap().save()
 }
@@ -89,22 +97,12 @@ async fn snapshot_survives_reopen() {
     let mut entries = vec![membership(1, 1)];
     entries.extend(ents(1, 2..50));
     sm.apply(entries).await.unwrap();
-    let built = sm
-        .get_snapshot_builder()
-        .await
-        .build_snapshot()
-        .await
-        .unwrap();
+    let built = build(&mut sm).await;
     assert_eq!(built.meta.last_log_id, Some(log_id(1, 49)));
     let before = saved(&sm);
     // Applying more after the snapshot is not in it.
     sm.apply(ents(1, 50..52)).await.unwrap();
-    let later = sm
-        .get_snapshot_builder()
-        .await
-        .build_snapshot()
-        .await
-        .unwrap();
+    let later = build(&mut sm).await;
     let files: Vec<_> = fs::read_dir(&snap).unwrap().collect();
     assert_eq!(files.len(), 1, "older snapshots are deleted");
     drop(sm);
@@ -148,12 +146,7 @@ async fn install_refuses_damaged_or_mismatched_data() {
     let tmp = TempDir::new().unwrap();
     let mut sm = sm_at(&tmp.path().join("a")).unwrap();
     sm.apply(ents(1, 1..5)).await.unwrap();
-    let built = sm
-        .get_snapshot_builder()
-        .await
-        .build_snapshot()
-        .await
-        .unwrap();
+    let built = build(&mut sm).await;
     let bytes = built.snapshot.into_inner();
 
     let mut sm2 = sm_at(&tmp.path().join("b")).unwrap();
@@ -180,11 +173,7 @@ async fn corrupted_snapshot_fails_open() {
     let snap = tmp.path().join("snap");
     let mut sm = sm_at(&snap).unwrap();
     sm.apply(ents(1, 1..10)).await.unwrap();
-    sm.get_snapshot_builder()
-        .await
-        .build_snapshot()
-        .await
-        .unwrap();
+    build(&mut sm).await;
     drop(sm);
     let file = fs::read_dir(&snap).unwrap().next().unwrap().unwrap().path();
     flip(&file, file_len(&file) / 2);
@@ -198,11 +187,7 @@ async fn leftover_temp_snapshot_is_ignored() {
     let snap = tmp.path().join("snap");
     let mut sm = sm_at(&snap).unwrap();
     sm.apply(ents(1, 1..10)).await.unwrap();
-    sm.get_snapshot_builder()
-        .await
-        .build_snapshot()
-        .await
-        .unwrap();
+    build(&mut sm).await;
     let before = saved(&sm);
     drop(sm);
     // An interrupted write of a newer snapshot.
@@ -265,12 +250,7 @@ async fn a_snapshot_is_due_after_more_writes_than_the_count() {
     sm.apply(vec![batch_of(5, 2)]).await.unwrap();
     assert!(due.is_asked(), "12 writes in 3 entries");
 
-    let built = sm
-        .get_snapshot_builder()
-        .await
-        .build_snapshot()
-        .await
-        .unwrap();
+    let built = build(&mut sm).await;
     assert!(!due.is_asked(), "the snapshot holds all 12");
     sm.apply(vec![batch_of(6, 10)]).await.unwrap();
     assert!(!due.is_asked(), "10 since the snapshot");
