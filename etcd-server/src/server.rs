@@ -298,7 +298,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     std::fs::create_dir_all(&snap_dir)?;
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
-    let state_machine = StateMachine::open(&snap_dir, hub.clone())?;
+    let mut state_machine = StateMachine::open(&snap_dir, hub.clone())?;
     let state_view = state_machine.view();
     let snapshot_due = state_machine.snapshot_due(opts.snapshot_count);
     if fresh {

@@ -19,8 +19,8 @@ use tokio::sync::Notify;
 /// the task that asks raft for a snapshot when one is due.
 #[derive(Debug)]
 pub struct SnapshotDue {
-    /// `--snapshot-count`; `u64::MAX` until set.
-    every: AtomicU64,
+    /// `--snapshot-count`.
+    every: u64,
     /// Writes applied (since the state machine was opened) that the newest
     /// snapshot holds.
     covered: AtomicU64,
@@ -29,29 +29,23 @@ pub struct SnapshotDue {
     notify: Notify,
 }
 
-impl Default for SnapshotDue {
-    fn default() -> SnapshotDue {
+impl SnapshotDue {
+    /// A snapshot is due once more than `every` writes were applied since the
+    /// newest one (the reference's comparison).
+    pub fn new(every: u64) -> SnapshotDue {
         SnapshotDue {
-            every: AtomicU64::new(u64::MAX),
+            every,
             covered: AtomicU64::new(0),
             asked: AtomicBool::new(false),
             notify: Notify::new(),
         }
-    }
-}
-
-impl SnapshotDue {
-    /// A snapshot is due once more than `writes` were applied since the
-    /// newest one (the reference's comparison).
-    pub fn set_every(&self, writes: u64) {
-        self.every.store(writes, Ordering::Relaxed);
     }
 
     /// `writes` have been applied in all: asks for a snapshot if one is due
     /// and none is asked for yet.
     pub fn applied(&self, writes: u64) {
         let since = writes.saturating_sub(self.covered.load(Ordering::Acquire));
-        if since > self.every.load(Ordering::Relaxed) && !self.asked.swap(true, Ordering::AcqRel) {
+        if since > self.every && !self.asked.swap(true, Ordering::AcqRel) {
             self.notify.notify_one();
         }
     }
@@ -69,6 +63,7 @@ impl SnapshotDue {
     }
 
     /// Whether a snapshot is asked for and not built yet.
+    #[cfg(test)]
     pub fn is_asked(&self) -> bool {
         self.asked.load(Ordering::Acquire)
     }
@@ -93,10 +88,7 @@ mod tests {
 
     #[test]
     fn due_once_more_writes_than_the_count_were_applied_since_the_last_snapshot() {
-        let due = SnapshotDue::default();
-        due.applied(1_000_000);
-        assert!(!due.is_asked(), "no count set: never due");
-        due.set_every(5);
+        let due = SnapshotDue::new(5);
         due.applied(5);
         assert!(!due.is_asked(), "5 writes are not more than 5");
         due.applied(6);
@@ -114,24 +106,26 @@ mod tests {
         assert!(!due.is_asked());
     }
 
+    /// Whether `due` asks for a snapshot within `ms` milliseconds.
+    async fn wait(due: &SnapshotDue, ms: u64) -> bool {
+        tokio::time::timeout(Duration::from_millis(ms), due.asked())
+            .await
+            .is_ok()
+    }
+
+    /// Asked once per snapshot: writes applied after the asking task took
+    /// the request, while the snapshot is being built, do not ask again.
     #[tokio::test]
-    async fn one_request_while_a_snapshot_is_asked_for() {
-        let due = SnapshotDue::default();
-        due.set_every(2);
+    async fn one_request_per_snapshot() {
+        let due = SnapshotDue::new(2);
         due.applied(3);
+        assert!(wait(&due, 5000).await, "asked");
         due.applied(4);
         due.applied(5);
-        // Asked once: one wake-up is stored, not three.
-        tokio::time::timeout(Duration::from_secs(5), due.asked())
-            .await
-            .expect("asked");
-        let again = tokio::time::timeout(Duration::from_millis(50), due.asked()).await;
-        assert!(again.is_err(), "asked twice for one snapshot");
+        assert!(!wait(&due, 50).await, "asked twice for one snapshot");
         // Built: the next due snapshot is asked for again.
         due.covered(5);
         due.applied(8);
-        tokio::time::timeout(Duration::from_secs(5), due.asked())
-            .await
-            .expect("asked again");
+        assert!(wait(&due, 5000).await, "asked again");
     }
 }

@@ -182,14 +182,15 @@ impl StateMachine {
                 dir: snap_dir.to_path_buf(),
                 current: Mutex::new(current),
             }),
-            due: Arc::default(),
+            due: Arc::new(SnapshotDue::new(u64::MAX)),
         })
     }
 
     /// Makes a snapshot due once more than `every` writes were applied since
-    /// the newest one; the returned handle tells when one is.
-    pub fn snapshot_due(&self, every: u64) -> Arc<SnapshotDue> {
-        self.due.set_every(every);
+    /// the newest one (never, until this is called); the returned handle
+    /// tells when one is.
+    pub fn snapshot_due(&mut self, every: u64) -> Arc<SnapshotDue> {
+        self.due = Arc::new(SnapshotDue::new(every));
         self.due.clone()
     }
 
