@@ -61,18 +61,22 @@ impl StateView {
     /// store's read lock is held only while it is serialised: that is the
     /// only time writers wait.
     pub fn snapshot_file(&self) -> io::Result<(SnapshotMeta, Vec<u8>, u64)> {
-        let (applied, data, index) = self.capture();
-        let meta = snapshot_meta(applied);
-        let bytes = snapshot_file::encode(&meta, &data)?;
+        let (meta, bytes, index, _) = self.encoded()?;
         Ok((meta, bytes, index))
     }
 
-    /// The applied position, the serialised store and its index, taken
-    /// together under the store's read lock.
-    fn capture(&self) -> (Applied, Vec<u8>, u64) {
-        let store = self.store.read().unwrap_or_else(|p| p.into_inner());
-        let applied = lock(&self.applied).clone();
-        (applied, store.save(), store.index())
+    /// [`StateView::snapshot_file`], and how many writes (applied since the
+    /// state machine was opened) the snapshot holds.
+    fn encoded(&self) -> io::Result<(SnapshotMeta, Vec<u8>, u64, u64)> {
+        let (applied, data, index) = {
+            let store = self.store.read().unwrap_or_else(|p| p.into_inner());
+            let applied = lock(&self.applied).clone();
+            (applied, store.save(), store.index())
+        };
+        let writes = applied.writes;
+        let meta = snapshot_meta(applied);
+        let bytes = snapshot_file::encode(&meta, &data)?;
+        Ok((meta, bytes, index, writes))
     }
 }
 
@@ -302,10 +306,7 @@ impl Snapshots {
 
 impl SnapshotBuilder {
     fn build(&self) -> io::Result<Snapshot> {
-        let (applied, data, _) = self.view.capture();
-        let writes = applied.writes;
-        let meta = snapshot_meta(applied);
-        let bytes = snapshot_file::encode(&meta, &data)?;
+        let (meta, bytes, _, writes) = self.view.encoded()?;
         self.snapshots.persist(&meta, &bytes)?;
         self.due.covered(writes);
         tracing::info!(snapshot = %meta, bytes = bytes.len(), "built a snapshot");
