@@ -25,6 +25,10 @@ use std::sync::Arc;
 /// `limited_get_log_entries` (at least one entry is always returned).
 pub(super) const READ_LIMIT: u64 = 8 << 20;
 
+// A range served whole from the entry cache never exceeds a limited read's
+// limit.
+const _: () = assert!(READ_LIMIT >= entry_cache::MAX_BYTES);
+
 /// A cheap-clone reader of the log, for openraft's replication tasks.
 #[derive(Debug, Clone)]
 pub struct LogReader {
@@ -55,10 +59,8 @@ impl Shared {
         if lo >= hi {
             return Ok(Vec::new());
         }
-        if limit.map_or(true, |max| max >= entry_cache::MAX_BYTES) {
-            if let Some(entries) = st.cache.get(lo, hi) {
-                return Ok(entries);
-            }
+        if let Some(entries) = st.cache.get(lo, hi) {
+            return Ok(entries);
         }
         let locs = st
             .locs
