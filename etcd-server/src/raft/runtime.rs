@@ -26,7 +26,7 @@
 use crate::repoll::Repoll;
 use openraft::{AsyncRuntime, OptionalSend, TokioRuntime};
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -41,8 +41,9 @@ type Half = Pin<Box<dyn Future<Output = ()> + Send>>;
 thread_local! {
     /// A state-machine worker waiting for its raft core.
     static WORKER: RefCell<Option<Half>> = const { RefCell::new(None) };
-    /// How many shared tasks this thread started.
-    static SHARED_TASKS: Cell<usize> = const { Cell::new(0) };
+    /// How many shared tasks this thread started (for the tests).
+    #[cfg(test)]
+    static SHARED_TASKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// tokio, with a member's raft core and state-machine worker in one task.
@@ -133,7 +134,7 @@ where
 /// How many shared core-and-worker tasks this thread started.
 #[cfg(test)]
 pub(super) fn shared_tasks() -> usize {
-    SHARED_TASKS.with(Cell::get)
+    SHARED_TASKS.with(std::cell::Cell::get)
 }
 
 /// Spawns `future`, of kind `kind` (see the module documentation).
@@ -155,6 +156,7 @@ where
                 tokio::spawn(Repoll::new(Both {
                     halves: [Some(worker), Some(core)],
                 }));
+                #[cfg(test)]
                 SHARED_TASKS.with(|n| n.set(n.get() + 1));
                 handle
             }
