@@ -28,6 +28,9 @@ pub struct App {
     pub hub: WatchHub,
     pub member_id: u64,
     pub cluster_id: u64,
+    /// `cluster_id` as the `X-Etcd-Cluster-Id` value, made once: every
+    /// answer carries it.
+    cluster_id_header: hyper::header::HeaderValue,
     pub name: String,
     pub client_urls: Vec<String>,
     pub peer_urls: Vec<String>,
@@ -88,6 +91,8 @@ impl App {
             hub,
             member_id,
             cluster_id,
+            cluster_id_header: hyper::header::HeaderValue::from_str(&crate::ids::hex(cluster_id))
+                .expect("hex digits are a valid header value"),
             name,
             client_urls,
             peer_urls,
@@ -98,6 +103,11 @@ impl App {
             auth: crate::auth::Auth::new(),
             leader_seen: Mutex::new(None),
         }
+    }
+
+    /// The `X-Etcd-Cluster-Id` value (a clone shares the bytes).
+    pub fn cluster_id_header(&self) -> hyper::header::HeaderValue {
+        self.cluster_id_header.clone()
     }
 
     /// The store, for reading. The lock is never held across an `.await`.

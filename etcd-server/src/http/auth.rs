@@ -6,10 +6,11 @@
 //! `X-Etcd-Cluster-Id` is set once the root check has passed (so neither the
 //! 401 nor the 400 for a bad path carries it), as the reference sets it.
 
-use super::{empty, etcd_error, json_resp, method_not_allowed, set, with_status, Resp, JSON};
+use super::{
+    empty, etcd_error, json_resp, method_not_allowed, set_cluster_id, with_status, Resp, JSON,
+};
 use crate::app::App;
 use crate::auth::{access, body, ops, records, AuthError};
-use crate::ids;
 use crate::store::Store;
 use etcd_client::models::{AuthStatus, HttpErrorBody, RoleList, User, UserList, UserWithRoles};
 use http_body_util::{BodyExt, Limited};
@@ -70,7 +71,7 @@ fn message(status: u16, message: &str) -> Resp {
 }
 
 fn with_cluster_id(app: &App, mut r: Resp) -> Resp {
-    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
+    set_cluster_id(&mut r, app);
     r
 }
 

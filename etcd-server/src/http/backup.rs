@@ -10,7 +10,7 @@
 //! index), `X-Raft-Term`, `X-Etcd-Cluster-Id`. Once auth is enabled, only
 //! root may take one (the copy holds the users' password hashes).
 
-use super::{etcd_error, full, method_not_allowed, set, with_status, Resp};
+use super::{etcd_error, full, method_not_allowed, set, set_cluster_id, with_status, Resp};
 use crate::app::App;
 use crate::error::Error;
 use etcd_client::ErrorCode;
@@ -49,7 +49,7 @@ pub async fn handle(app: &Arc<App>, method: &Method, headers: &HeaderMap) -> Res
     let (raft_index, term) = meta
         .last_log_id
         .map_or((0, 0), |l| (l.index, l.leader_id.term));
-    set(&mut r, "x-etcd-cluster-id", crate::ids::hex(app.cluster_id));
+    set_cluster_id(&mut r, app);
     set(&mut r, "x-etcd-index", index.to_string());
     set(&mut r, "x-raft-index", raft_index.to_string());
     set(&mut r, "x-raft-term", term.to_string());

@@ -4,11 +4,11 @@
 
 use super::keys_request::{parse, ContentType, KeyRequest, KeysPath, MAX_FORM_BODY};
 use super::{
-    etcd_error, json_resp, method_not_allowed, redirect, set, with_status, Body, Resp, JSON,
+    etcd_error, json_resp, method_not_allowed, redirect, set_cluster_id, set_number, with_status,
+    Body, Resp, JSON,
 };
 use crate::app::{now_nanos, App};
 use crate::error::Error;
-use crate::ids;
 use crate::store::{Event, KEYS_PREFIX};
 use bytes::Bytes;
 use etcd_client::{Action, ErrorCode};
@@ -47,10 +47,10 @@ fn raw_key(raw_path: &str) -> Vec<u8> {
 }
 
 fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
-    set(r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
-    set(r, "x-etcd-index", etcd_index.to_string());
-    set(r, "x-raft-index", raft.0.to_string());
-    set(r, "x-raft-term", raft.1.to_string());
+    set_cluster_id(r, app);
+    set_number(r, "x-etcd-index", etcd_index);
+    set_number(r, "x-raft-index", raft.0);
+    set_number(r, "x-raft-term", raft.1);
 }
 
 /// Answers a request whose path [`super::keys_request::key_path`] routed here.

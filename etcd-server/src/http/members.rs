@@ -2,7 +2,7 @@
 //! leader; other members pass the request on to it and relay its answer).
 //! With auth enabled, only the root user may change the membership.
 
-use super::{json_resp, method_not_allowed, set, text_error, Resp};
+use super::{json_resp, method_not_allowed, set_cluster_id, text_error, Resp};
 use crate::app::App;
 use crate::cluster::{self, MemberInfo};
 use crate::ids;
@@ -23,7 +23,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// Sets `X-Etcd-Cluster-Id`, which every answer of the members handler past
 /// its method and root checks carries.
 fn with_cluster_id(app: &App, mut r: Resp) -> Resp {
-    set(&mut r, "x-etcd-cluster-id", ids::hex(app.cluster_id));
+    set_cluster_id(&mut r, app);
     r
 }
 
