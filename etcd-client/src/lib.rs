@@ -100,6 +100,7 @@ mod stats;
 pub mod time;
 mod tls_error;
 mod transport;
+pub mod trimmed;
 pub mod types;
 pub mod watch;
 
@@ -114,6 +115,7 @@ pub use keys::{
 };
 pub use members::MembersApi;
 pub use stats::StatsApi;
+pub use trimmed::{TrimmedNode, TrimmedResponse};
 pub use types::{Action, ErrorBody, ErrorCode, KeyResponse, Node, StoreStats};
 pub use watch::{ServerStream, WatchEvent, WatchRequest, WatchStream};
 

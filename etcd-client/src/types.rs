@@ -7,50 +7,33 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-fn is_zero_u64(n: &u64) -> bool {
-    *n == 0
-}
-
-fn is_zero_i64(n: &i64) -> bool {
-    *n == 0
-}
-
 /// One node of the key space: a key with a value, or a directory.
 ///
 /// The root directory has no key and no indexes, so both are omitted when empty,
 /// as the reference does.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// It is encoded through [`crate::trimmed::TrimmedNode`] (the rules below
+/// are written out there); the attributes here are for decoding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Node {
     /// Absolute key, e.g. `/foo/bar`; empty for the root.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub key: String,
     /// The value of a key; `None` for directories and for the node of delete,
     /// compare-and-delete and expire events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Whether this node is a directory.
-    #[serde(default, skip_serializing_if = "is_false")]
     pub dir: bool,
     /// Expiration time (RFC 3339, nanoseconds, trailing zeros trimmed) of a node
     /// with a TTL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration: Option<String>,
     /// Remaining seconds until expiration, rounded up; omitted when 0.
-    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub ttl: i64,
     /// Children of a listed directory; omitted when there are none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<Node>,
     /// Index of the last change of this node.
-    #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub modified_index: u64,
     /// Index of the change that created this node.
-    #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub created_index: u64,
 }
 

@@ -1,7 +1,7 @@
 //! What the store is asked to do ([`Command`]) and what it reports ([`Event`],
 //! [`Sink`]).
 
-use etcd_client::{Action, KeyResponse, Node as NodeView};
+use etcd_client::{Action, Node as NodeView, TrimmedNode, TrimmedResponse};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -92,9 +92,10 @@ impl Event {
 
     /// The wire body, with `prefix` (the keys namespace, `/1`) trimmed from the
     /// keys; `with_nodes: false` drops node and prevNode (`noValueOnSuccess`).
-    pub fn to_response(&self, prefix: &str, with_nodes: bool) -> KeyResponse {
-        let trim = |n: &NodeView| trim_node(n, prefix);
-        KeyResponse {
+    /// It borrows the event's nodes: nothing is copied to encode it.
+    pub fn to_response<'a>(&'a self, prefix: &'a str, with_nodes: bool) -> TrimmedResponse<'a> {
+        let trim = |n: &'a NodeView| TrimmedNode::new(n, prefix);
+        TrimmedResponse {
             action: self.action,
             node: with_nodes.then(|| trim(&self.node)),
             prev_node: if with_nodes {
@@ -103,23 +104,6 @@ impl Event {
                 None
             },
         }
-    }
-}
-
-/// `node` with `prefix` trimmed from its key and its children's keys.
-pub fn trim_node(node: &NodeView, prefix: &str) -> NodeView {
-    let mut n = node.clone();
-    trim_in_place(&mut n, prefix);
-    n
-}
-
-/// Trims `prefix` from the keys of `node` and its children in place.
-pub fn trim_in_place(node: &mut NodeView, prefix: &str) {
-    if node.key.starts_with(prefix) {
-        node.key.replace_range(..prefix.len(), "");
-    }
-    for child in &mut node.nodes {
-        trim_in_place(child, prefix);
     }
 }
 

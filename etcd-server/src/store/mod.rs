@@ -32,7 +32,7 @@ mod tests_model;
 #[cfg(test)]
 mod tests_ttl;
 
-pub use event::{trim_in_place, trim_node, Command, Event, NoWatchers, Sink};
+pub use event::{Command, Event, NoWatchers, Sink};
 pub use history::{History, HISTORY_CAPACITY};
 pub use snapshot::SnapshotError;
 pub use stats::{Counter, Stats};
