@@ -35,6 +35,24 @@ pub(super) fn mux_clean(p: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Whether [`mux_clean`] leaves `p` as it is: rooted, with no empty, `.` or
+/// `..` segment but a last empty one (a trailing slash). Checked in place,
+/// so that the common, clean path costs no cleaned copy.
+pub(super) fn is_mux_clean(p: &[u8]) -> bool {
+    let Some(rest) = p.strip_prefix(b"/") else {
+        return false;
+    };
+    let mut segments = rest.split(|&b| b == b'/').peekable();
+    while let Some(segment) = segments.next() {
+        match segment {
+            b"." | b".." => return false,
+            b"" if segments.peek().is_some() => return false,
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Go's `url.PathEscape`-like escaping of `url.URL.EscapedPath` (mode
 /// `encodePath`): unreserved characters and `$&+,/:;=@` stay, every other
 /// byte becomes `%XX` (upper case).

@@ -10,7 +10,9 @@ use crate::error::Error;
 use crate::raft::Request;
 use crate::store::{Command, KEYS_PREFIX};
 use etcd_client::ErrorCode;
-use go_form::{escape_path, go_parse_uint, mux_clean, parse_form, parse_media_type, unescape};
+use go_form::{
+    escape_path, go_parse_uint, is_mux_clean, mux_clean, parse_form, parse_media_type, unescape,
+};
 use std::fmt::Write as _;
 
 /// The URL prefix of the keys API.
@@ -55,10 +57,10 @@ pub fn unescape_path(raw_path: &str) -> Option<Vec<u8>> {
 /// cleaning (no empty, `.` or `..` segments; a trailing slash kept) changes the
 /// path. Applies to every route, not only the keys.
 pub fn redirect_location(decoded_path: &[u8], raw_query: Option<&str>) -> Option<String> {
-    let cleaned = mux_clean(decoded_path);
-    if cleaned == decoded_path {
+    if is_mux_clean(decoded_path) {
         return None;
     }
+    let cleaned = mux_clean(decoded_path);
     let mut location = escape_path(&cleaned);
     if let Some(query) = raw_query.filter(|q| !q.is_empty()) {
         location.push('?');

@@ -179,3 +179,37 @@ fn mux_clean_matches_go() {
         assert_eq!(mux_clean(p.as_bytes()), want.as_bytes(), "{p}");
     }
 }
+
+/// Every path of up to seven bytes over `/`, `.` and `a`.
+fn small_paths() -> Vec<Vec<u8>> {
+    let mut all = vec![Vec::new()];
+    let mut last = vec![Vec::new()];
+    for _ in 0..7 {
+        last = last
+            .iter()
+            .flat_map(|p: &Vec<u8>| {
+                [b'/', b'.', b'a'].map(|b| {
+                    let mut q = p.clone();
+                    q.push(b);
+                    q
+                })
+            })
+            .collect();
+        all.extend(last.iter().cloned());
+    }
+    all
+}
+
+#[test]
+fn a_path_is_clean_exactly_when_cleaning_leaves_it_as_it_is() {
+    let paths = small_paths();
+    assert_eq!(paths.len(), 3280);
+    for p in paths {
+        assert_eq!(
+            is_mux_clean(&p),
+            mux_clean(&p) == p,
+            "{}",
+            String::from_utf8_lossy(&p)
+        );
+    }
+}
