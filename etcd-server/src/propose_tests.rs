@@ -170,3 +170,48 @@ async fn an_entry_answered_with_too_few_outcomes_fails_each_of_its_writes() {
     }
     assert_eq!(fake.entries(), vec![vec![1], vec![2, 3, 4]]);
 }
+
+/// Proposes writes `a` and `b` from two tasks spawned together.
+async fn together(proposer: &Proposer<Fake>, a: i64, b: i64) {
+    let tasks = [a, b].map(|n| {
+        let proposer = proposer.clone();
+        tokio::spawn(async move { proposer.propose(write_no(n)).await })
+    });
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
+/// Once an entry carried more than one write, writes are concurrent: two
+/// that arrive together while nothing is in flight both queue and share an
+/// entry, where a write alone would have been proposed directly and the
+/// other after it. An entry of one write ends that.
+#[tokio::test]
+async fn once_an_entry_carries_several_writes_all_writes_queue_until_one_comes_alone() {
+    let (fake, open) = Fake::gated(0);
+    let proposer = Proposer::start(fake.clone());
+    // Write 1 goes directly and is held; 2 and 3 queue behind it and share
+    // the next entry.
+    let first = tokio::spawn({
+        let proposer = proposer.clone();
+        async move { proposer.propose(write_no(1)).await }
+    });
+    settle(|| fake.entries().len() == 1).await;
+    let queued = tokio::spawn({
+        let proposer = proposer.clone();
+        async move { together(&proposer, 2, 3).await }
+    });
+    settle(|| proposer.tx.capacity() < proposer.tx.max_capacity()).await;
+    open.send(()).unwrap();
+    first.await.unwrap().unwrap();
+    queued.await.unwrap();
+    assert_eq!(fake.entries(), vec![vec![1], vec![2, 3]]);
+
+    // Concurrent now: 4 and 5 share an entry although nothing is in flight.
+    together(&proposer, 4, 5).await;
+    // A lone write goes through the batching task, in an entry of its own.
+    proposer.propose(write_no(6)).await.unwrap();
+    // Not concurrent any more: each of 7 and 8 is proposed directly.
+    together(&proposer, 7, 8).await;
+    assert_eq!(fake.entries()[2..], [vec![4, 5], vec![6], vec![7], vec![8]]);
+}
