@@ -298,9 +298,9 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     std::fs::create_dir_all(&snap_dir)?;
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
-    let mut state_machine = StateMachine::open(&snap_dir, hub.clone())?;
+    let state_machine = StateMachine::open(&snap_dir, hub.clone(), opts.snapshot_count)?;
     let state_view = state_machine.view();
-    let snapshot_due = state_machine.snapshot_due(opts.snapshot_count);
+    let snapshot_due = state_machine.snapshot_due();
     if fresh {
         info!(target: "etcdserver", "starting member {} in cluster {}", ids::hex(member_id), ids::hex(cluster_id));
     } else {

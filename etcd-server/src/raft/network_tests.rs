@@ -58,7 +58,7 @@ fn config(tune: impl FnOnce(&mut Config)) -> Arc<Config> {
 async fn start(id: u64, cluster: u64, config: Arc<Config>) -> Node {
     let dir = TempDir::new().unwrap();
     let log = LogStore::open(&dir.path().join("wal")).unwrap();
-    let sm = StateMachine::open(&dir.path().join("snap"), WatchHub::new()).unwrap();
+    let sm = StateMachine::open(&dir.path().join("snap"), WatchHub::new(), u64::MAX).unwrap();
     let store = sm.store();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

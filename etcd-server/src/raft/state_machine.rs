@@ -155,8 +155,9 @@ impl StateMachine {
     /// Opens the state machine from the newest snapshot in `snap_dir`
     /// (creating the directory); an empty store when there is none. A damaged
     /// newest snapshot is an error naming the file: older data is never used
-    /// in its place.
-    pub fn open(snap_dir: &Path, hub: WatchHub) -> io::Result<StateMachine> {
+    /// in its place. A snapshot is due once more than `snapshot_count`
+    /// writes were applied since the newest one ([`StateMachine::snapshot_due`]).
+    pub fn open(snap_dir: &Path, hub: WatchHub, snapshot_count: u64) -> io::Result<StateMachine> {
         let files = snapshot_file::open_dir(snap_dir)?;
         let (store, applied, current) = match files.last() {
             None => (Store::new(), Applied::default(), None),
@@ -186,15 +187,12 @@ impl StateMachine {
                 dir: snap_dir.to_path_buf(),
                 current: Mutex::new(current),
             }),
-            due: Arc::new(SnapshotDue::new(u64::MAX)),
+            due: Arc::new(SnapshotDue::new(snapshot_count)),
         })
     }
 
-    /// Makes a snapshot due once more than `every` writes were applied since
-    /// the newest one (never, until this is called); the returned handle
-    /// tells when one is.
-    pub fn snapshot_due(&mut self, every: u64) -> Arc<SnapshotDue> {
-        self.due = Arc::new(SnapshotDue::new(every));
+    /// What tells when a snapshot is due.
+    pub fn snapshot_due(&self) -> Arc<SnapshotDue> {
         self.due.clone()
     }
 

@@ -24,7 +24,9 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachine, TempDir> for Builder {
         // written whole when created.
         let log =
             LogStore::open_with_segment_size(&dir.path().join("wal"), 1 << 20).expect("open log");
-        let sm = StateMachine::open(&dir.path().join("snap"), WatchHub::new()).expect("open sm");
+        // Snapshots only when the suite asks for them.
+        let sm = StateMachine::open(&dir.path().join("snap"), WatchHub::new(), u64::MAX)
+            .expect("open sm");
         Ok((dir, log, sm))
     }
 }

@@ -15,7 +15,13 @@ use std::path::Path;
 use tempfile::TempDir;
 
 fn sm_at(dir: &Path) -> std::io::Result<StateMachine> {
-    StateMachine::open(dir, WatchHub::new())
+    sm_counting(dir, u64::MAX)
+}
+
+/// A state machine in `dir` that finds a snapshot due after more than
+/// `snapshot_count` writes.
+fn sm_counting(dir: &Path, snapshot_count: u64) -> std::io::Result<StateMachine> {
+    StateMachine::open(dir, WatchHub::new(), snapshot_count)
 }
 
 async fn build(sm: &mut StateMachine) -> super::typ::Snapshot {
@@ -78,7 +84,7 @@ async fn apply_answers_every_entry() {
 async fn applied_events_reach_watchers() {
     let tmp = TempDir::new().unwrap();
     let hub = WatchHub::new();
-    let mut sm = StateMachine::open(tmp.path(), hub.clone()).unwrap();
+    let mut sm = StateMachine::open(tmp.path(), hub.clone(), u64::MAX).unwrap();
     let mut w = {
         let store = sm.store();
         let store = store.read().unwrap();
@@ -235,8 +241,8 @@ fn batch_of(index: u64, n: u64) -> Entry {
 #[tokio::test]
 async fn a_snapshot_is_due_after_more_writes_than_the_count() {
     let tmp = TempDir::new().unwrap();
-    let mut sm = sm_at(&tmp.path().join("snap")).unwrap();
-    let due = sm.snapshot_due(10);
+    let mut sm = sm_counting(&tmp.path().join("snap"), 10).unwrap();
+    let due = sm.snapshot_due();
     let blank = Entry {
         log_id: log_id(1, 2),
         payload: EntryPayload::Blank,
