@@ -90,16 +90,19 @@ impl fmt::Display for Action {
 }
 
 /// The body of a successful `/v2/keys` answer, and of a watch event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Encoded as a [`crate::trimmed::TrimmedResponse`] of its nodes with nothing
+/// trimmed; the attributes here are for decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyResponse {
     /// What the server did.
     pub action: Action,
     /// Omitted only when the request asked for `noValueOnSuccess`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub node: Option<Node>,
     /// The node as it was before this change, when there was one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub prev_node: Option<Node>,
 }
 
