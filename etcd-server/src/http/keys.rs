@@ -4,8 +4,8 @@
 
 use super::keys_request::{parse, ContentType, KeyRequest, KeysPath, MAX_FORM_BODY};
 use super::{
-    etcd_error, json_resp, method_not_allowed, redirect, set_cluster_id, set_number, with_status,
-    Body, Resp, JSON,
+    etcd_error, json_body, json_resp, method_not_allowed, redirect, set_cluster_id, set_number,
+    with_status, Body, Resp, JSON,
 };
 use crate::app::{now_nanos, App};
 use crate::error::Error;
@@ -169,9 +169,7 @@ async fn write(app: &Arc<App>, kr: KeyRequest) -> Resp {
 }
 
 fn event_line(event: &Event) -> Bytes {
-    Bytes::from(etcd_client::json::to_vec_line(
-        &event.to_response(KEYS_PREFIX, true),
-    ))
+    Bytes::from(json_body(&event.to_response(KEYS_PREFIX, true), true))
 }
 
 /// A watch: headers at once, then one chunk per event (one event for a long

@@ -99,20 +99,26 @@ pub fn method_not_allowed(allow: &str) -> Resp {
     r
 }
 
-/// Room a JSON answer's buffer starts with: a key answer with a value and a
+/// Room a JSON body's buffer starts with: a key answer with a value and a
 /// previous value of a few hundred bytes each fits without the buffer
 /// growing (three copies from 128 bytes up), and an allocation under 1 KiB
 /// stays among the allocator's cheap small ones.
 const JSON_ROOM: usize = 1000;
 
-/// A JSON answer; `newline` as Go's `json.Encoder` writes one.
-pub fn json_resp(status: u16, value: &impl serde::Serialize, newline: bool) -> Resp {
+/// `value` encoded as the reference does; `newline` as Go's `json.Encoder`
+/// writes one.
+pub fn json_body(value: &impl serde::Serialize, newline: bool) -> Vec<u8> {
     let mut body = Vec::with_capacity(JSON_ROOM);
     etcd_client::json::write(&mut body, value);
     if newline {
         body.push(b'\n');
     }
-    let mut r = with_status(status, full(body));
+    body
+}
+
+/// A JSON answer ([`json_body`]).
+pub fn json_resp(status: u16, value: &impl serde::Serialize, newline: bool) -> Resp {
+    let mut r = with_status(status, full(json_body(value, newline)));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     r
