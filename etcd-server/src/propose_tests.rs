@@ -67,6 +67,15 @@ fn write_no(n: i64) -> Request {
     }
 }
 
+/// Proposes write `n` from a task of its own.
+fn spawn_write(
+    proposer: &Proposer<Fake>,
+    n: i64,
+) -> tokio::task::JoinHandle<Result<Written, String>> {
+    let proposer = proposer.clone();
+    tokio::spawn(async move { proposer.propose(write_no(n)).await })
+}
+
 /// Yields until `done` holds (a few rounds of the scheduler at most).
 async fn settle(mut done: impl FnMut() -> bool) {
     for _ in 0..100 {
@@ -142,17 +151,9 @@ async fn an_entry_answered_with_too_few_outcomes_fails_each_of_its_writes() {
     let (fake, open) = Fake::gated(1);
     let proposer = Proposer::start(fake.clone());
 
-    let first = tokio::spawn({
-        let proposer = proposer.clone();
-        async move { proposer.propose(write_no(1)).await }
-    });
+    let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
-    let rest: Vec<_> = (2..=4)
-        .map(|n| {
-            let proposer = proposer.clone();
-            tokio::spawn(async move { proposer.propose(write_no(n)).await })
-        })
-        .collect();
+    let rest: Vec<_> = (2..=4).map(|n| spawn_write(&proposer, n)).collect();
     settle(|| proposer.tx.capacity() == proposer.tx.max_capacity() - 2).await;
     open.send(()).unwrap();
 
@@ -173,10 +174,7 @@ async fn an_entry_answered_with_too_few_outcomes_fails_each_of_its_writes() {
 
 /// Proposes writes `a` and `b` from two tasks spawned together.
 async fn together(proposer: &Proposer<Fake>, a: i64, b: i64) {
-    let tasks = [a, b].map(|n| {
-        let proposer = proposer.clone();
-        tokio::spawn(async move { proposer.propose(write_no(n)).await })
-    });
+    let tasks = [a, b].map(|n| spawn_write(proposer, n));
     for task in tasks {
         task.await.unwrap().unwrap();
     }
@@ -192,10 +190,7 @@ async fn once_an_entry_carries_several_writes_all_writes_queue_until_one_comes_a
     let proposer = Proposer::start(fake.clone());
     // Write 1 goes directly and is held; 2 and 3 queue behind it and share
     // the next entry.
-    let first = tokio::spawn({
-        let proposer = proposer.clone();
-        async move { proposer.propose(write_no(1)).await }
-    });
+    let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
     let queued = tokio::spawn({
         let proposer = proposer.clone();
