@@ -52,7 +52,7 @@ fn run(cfg: Config) -> ExitCode {
     }
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     // One worker more than there are CPUs: the raft log syncs inline on a
-    // worker (see raft/log_store.rs), which takes that worker out for the
+    // worker (see raft/inline_io.rs), which takes that worker out for the
     // sync; the others still have every CPU. `TOKIO_WORKER_THREADS` wins.
     if std::env::var_os("TOKIO_WORKER_THREADS").is_none() {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());

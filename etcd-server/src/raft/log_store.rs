@@ -22,6 +22,7 @@
 //! the files (usually the page cache).
 
 use super::entry_cache::EntryCache;
+use super::inline_io::blocking;
 pub use super::log_reader::LogReader;
 use super::typ::{Entry, LogId, LogState, StorageError, Vote};
 use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
@@ -479,26 +480,6 @@ impl Drop for Shared {
             tracing::warn!(dir = %self.dir.display(), error = %e, "could not write the committed log id");
         }
     }
-}
-
-/// Runs blocking file work (writes and fsyncs). On a multi-threaded runtime
-/// it runs inline: raft awaits every append before doing anything else and
-/// appends never overlap, so this blocks one worker for one fsync (about
-/// 150 µs here) while the others keep serving; handing the work to another
-/// thread (`spawn_blocking`, `block_in_place`) cost more than the fsync
-/// itself (single-connection writes 2.7k/s → 3.3k/s). The server's runtime
-/// has a worker more than CPUs for this (main.rs). Elsewhere (tests on a
-/// current-thread runtime) it goes to the blocking pool.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> io::Result<T> + Send + 'static,
-) -> io::Result<T> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-        return f();
-    }
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(io::Error::other)?
 }
 
 pub(super) fn read_err(e: io::Error) -> StorageError {

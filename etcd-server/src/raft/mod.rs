@@ -14,6 +14,7 @@ pub mod datadir;
 pub mod durable_file;
 mod entry_cache;
 pub mod forward;
+mod inline_io;
 mod log_reader;
 pub mod log_store;
 pub mod network;
