@@ -35,10 +35,10 @@ pub(super) async fn blocking<T: Send + 'static>(
 ///
 /// Tokio's multi-threaded scheduler runs a task woken from a worker next on
 /// that same worker, from a slot other workers cannot take it from. Raft
-/// wakes such a task just before an append (for example the state machine's,
-/// to apply and answer the entries whose sync has just completed); left
-/// there, it waited for the next entry's fsync, and so did the writes it
-/// was to answer. Waking this task takes that slot: the task that held it
+/// can wake a task just before it appends (the state machine's, say, to
+/// apply and answer entries whose sync has completed); left in that slot,
+/// it would wait for the next entry's fsync, and so would the writes it is
+/// to answer. Waking this task takes that slot: the task that held it
 /// moves to the worker's queue, where an idle worker is woken to take it,
 /// and this task runs again at once. When nothing was waiting, this costs
 /// one more poll of the task.
