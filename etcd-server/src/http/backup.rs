@@ -10,7 +10,7 @@
 //! index), `X-Raft-Term`, `X-Etcd-Cluster-Id`. Once auth is enabled, only
 //! root may take one (the copy holds the users' password hashes).
 
-use super::{etcd_error, full, method_not_allowed, set, set_cluster_id, with_status, Resp};
+use super::{etcd_error, full, method_not_allowed, set_cluster_id, set_number, with_status, Resp};
 use crate::app::App;
 use crate::error::Error;
 use etcd_client::ErrorCode;
@@ -50,8 +50,8 @@ pub async fn handle(app: &Arc<App>, method: &Method, headers: &HeaderMap) -> Res
         .last_log_id
         .map_or((0, 0), |l| (l.index, l.leader_id.term));
     set_cluster_id(&mut r, app);
-    set(&mut r, "x-etcd-index", index.to_string());
-    set(&mut r, "x-raft-index", raft_index.to_string());
-    set(&mut r, "x-raft-term", term.to_string());
+    set_number(&mut r, "x-etcd-index", index);
+    set_number(&mut r, "x-raft-index", raft_index);
+    set_number(&mut r, "x-raft-term", term);
     r
 }
