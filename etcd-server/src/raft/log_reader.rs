@@ -36,12 +36,12 @@ pub struct LogReader {
 }
 
 impl Shared {
-    /// The entries with indexes in `range` that the log holds, stopping after
-    /// `limit` bytes (at least one entry).
+    /// The entries with indexes in `range` that the log holds; when
+    /// `limited`, stopping after [`READ_LIMIT`] bytes (at least one entry).
     pub(super) fn read(
         &self,
         range: impl RangeBounds<u64>,
-        limit: Option<u64>,
+        limited: bool,
     ) -> io::Result<Vec<Entry>> {
         let st = self.read_state();
         let start = match range.start_bound() {
@@ -70,7 +70,7 @@ impl Shared {
         // Consecutive records of one segment are read with one pread.
         let mut run: Vec<Loc> = Vec::new();
         for loc in locs {
-            if limit.is_some_and(|max| bytes >= max) && (!out.is_empty() || !run.is_empty()) {
+            if limited && bytes >= READ_LIMIT && (!out.is_empty() || !run.is_empty()) {
                 break;
             }
             if let Some(prev) = run.last() {
@@ -130,7 +130,7 @@ macro_rules! read_through_shared {
                 &mut self,
                 range: RB,
             ) -> Result<Vec<Entry>, StorageError> {
-                self.shared.read(range, None).map_err(read_err)
+                self.shared.read(range, false).map_err(read_err)
             }
 
             async fn limited_get_log_entries(
@@ -138,9 +138,7 @@ macro_rules! read_through_shared {
                 start: u64,
                 end: u64,
             ) -> Result<Vec<Entry>, StorageError> {
-                self.shared
-                    .read(start..end, Some(READ_LIMIT))
-                    .map_err(read_err)
+                self.shared.read(start..end, true).map_err(read_err)
             }
         }
     };
