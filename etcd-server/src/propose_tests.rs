@@ -192,14 +192,13 @@ async fn once_an_entry_carries_several_writes_all_writes_queue_until_one_comes_a
     // the next entry.
     let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
-    let queued = tokio::spawn({
-        let proposer = proposer.clone();
-        async move { together(&proposer, 2, 3).await }
-    });
+    let queued = [2, 3].map(|n| spawn_write(&proposer, n));
     settle(|| proposer.tx.capacity() < proposer.tx.max_capacity()).await;
     open.send(()).unwrap();
     first.await.unwrap().unwrap();
-    queued.await.unwrap();
+    for write in queued {
+        write.await.unwrap().unwrap();
+    }
     assert_eq!(fake.entries(), vec![vec![1], vec![2, 3]]);
 
     // Concurrent now: 4 and 5 share an entry although nothing is in flight.
