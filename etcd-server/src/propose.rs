@@ -193,7 +193,9 @@ impl<S: Sink> Proposer<S> {
                 .filter(|_| self.tx.capacity() == self.tx.max_capacity())
         };
         if let Some(_turn) = turn {
-            let mut results = write(&self.sink, vec![request]).await;
+            // Boxed: the proposal's future (raft's included) would otherwise
+            // be part of every write request's, queued ones too.
+            let mut results = Box::pin(write(&self.sink, vec![request])).await;
             return results.pop().expect("one result per request");
         }
         let (reply, rx) = oneshot::channel();

@@ -112,7 +112,9 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
         return watch(app, kr, &path);
     }
     if kr.quorum {
-        if let Err(e) = app.quorum_barrier().await {
+        // Boxed so that the barrier's large future does not size every
+        // request's (see `route`).
+        if let Err(e) = Box::pin(app.quorum_barrier()).await {
             return etcd_error(app, &e);
         }
     }

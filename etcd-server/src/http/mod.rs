@@ -215,10 +215,14 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
                 Some(location) => redirect(&method, &location),
                 None => {
                     let decoded = String::from_utf8_lossy(&decoded).into_owned();
+                    // Boxed: every request's future is as large as its
+                    // largest branch, and hyper moves it into place once per
+                    // request; these rare pages would otherwise set that size
+                    // for every key request too.
                     if decoded == backup::PATH {
-                        backup::handle(&app, &method, req.headers()).await
+                        Box::pin(backup::handle(&app, &method, req.headers())).await
                     } else {
-                        info::handle(&app, &method, &decoded, req).await
+                        Box::pin(info::handle(&app, &method, &decoded, req)).await
                     }
                 }
             },
