@@ -59,6 +59,14 @@ impl Packed {
     fn value(&self) -> &[u8] {
         &self.0[4 + self.name_len()..]
     }
+
+    /// The value, in this file's own buffer (no copy is allocated).
+    fn into_value(self) -> Vec<u8> {
+        let start = 4 + self.name_len();
+        let mut buf = Vec::from(self.0);
+        buf.drain(..start);
+        buf
+    }
 }
 
 /// A directory: its own name and its children.
@@ -114,6 +122,14 @@ impl Node {
         match &self.body {
             Body::File(p) => p.value(),
             Body::Dir(_) => &[],
+        }
+    }
+
+    /// The value of a file, moved out of the node; empty for a directory.
+    pub fn into_value(self) -> Vec<u8> {
+        match self.body {
+            Body::File(p) => p.into_value(),
+            Body::Dir(_) => Vec::new(),
         }
     }
 
@@ -250,6 +266,20 @@ mod tests {
         assert_eq!(n.value(), b"");
         assert_eq!(n.name(), "k☃");
         assert_eq!((n.created, n.modified), (3, 9));
+    }
+
+    #[test]
+    fn a_replaced_file_renders_as_before() {
+        let now = 1_700_000_000_000_000_000;
+        for value in [&b"plain"[..], b"", b"bad \xff utf-8", "snow ☃".as_bytes()] {
+            for expire in [0, now + 5_000_000_000] {
+                let n = Node::file("k☃", value, 3, expire);
+                let before = crate::store::view::repr(&n, "/d/k☃", false, false, now);
+                assert_eq!(crate::store::view::replaced(n, "/d/k☃", now), before);
+            }
+        }
+        assert_eq!(Node::file("k", b"v", 1, 0).into_value(), b"v");
+        assert_eq!(Node::dir("d", 1, 0).into_value(), b"");
     }
 
     #[test]

@@ -94,10 +94,10 @@ impl Store {
         // The previous node is recorded by `create_node` when it replaces a
         // file (a directory is refused there), so nothing is rendered for a
         // write that fails.
-        let value = match self.lookup(&path) {
-            Ok(node) if refresh => node.value().to_vec(),
-            Ok(_) => value.to_vec(),
-            Err(e) if e.code == ErrorCode::KEY_NOT_FOUND && !refresh => value.to_vec(),
+        let value: Cow<[u8]> = match self.lookup(&path) {
+            Ok(node) if refresh => Cow::Owned(node.value().to_vec()),
+            Ok(_) => Cow::Borrowed(value),
+            Err(e) if e.code == ErrorCode::KEY_NOT_FOUND && !refresh => Cow::Borrowed(value),
             Err(e) => return self.fail(Counter::SetsFail, e),
         };
         let expire = expiry_for_create(now, ttl);
@@ -182,9 +182,9 @@ impl Store {
                 if existing.is_dir() {
                     return Err(Error::new(ErrorCode::NOT_FILE, path.as_ref(), current));
                 }
-                event.prev_node = Some(view::repr(existing, &path, false, false, now));
-                replaced_expire = existing.expire;
-                *existing = node;
+                let old = std::mem::replace(existing, node);
+                replaced_expire = old.expire;
+                event.prev_node = Some(view::replaced(old, &path, now));
             }
             None => {
                 parent.insert(node);

@@ -32,6 +32,27 @@ fn base(node: &Node, key: &str, now: i64) -> NodeView {
     }
 }
 
+/// [`repr`] of a file that is being replaced (not recursive): its value
+/// buffer becomes the view's, so nothing is copied.
+pub fn replaced(node: Node, key: &str, now: i64) -> NodeView {
+    let (expiration, ttl) = expiration_fields(node.expire, now);
+    let (dir, modified_index, created_index) = (node.is_dir(), node.modified, node.created);
+    let value = (!dir).then(|| match String::from_utf8(node.into_value()) {
+        Ok(text) => text,
+        Err(e) => lossy(e.as_bytes()).into_owned(),
+    });
+    NodeView {
+        key: key.to_owned(),
+        value,
+        dir,
+        expiration,
+        ttl,
+        nodes: Vec::new(),
+        modified_index,
+        created_index,
+    }
+}
+
 /// The reference's `Repr`: a file with its value; a directory with its
 /// visible children only when `recursive`.
 pub fn repr(node: &Node, key: &str, recursive: bool, sorted: bool, now: i64) -> NodeView {
