@@ -49,15 +49,10 @@ pub fn full_access_role(name: &str) -> Role {
 /// Whether auth is enabled (one store read of `/2/enabled`; a missing or
 /// unreadable flag means disabled).
 pub fn enabled(store: &Store) -> bool {
-    match store.get(ENABLED_PATH, false, false, 0) {
-        Ok(event) => event
-            .node
-            .value
-            .as_deref()
-            .and_then(|v| serde_json::from_str::<bool>(v).ok())
-            .unwrap_or(false),
-        Err(_) => false,
-    }
+    store
+        .get_value(ENABLED_PATH)
+        .and_then(|v| serde_json::from_slice::<bool>(v).ok())
+        .unwrap_or(false)
 }
 
 /// Adds the `root` role to the `root` user when it lacks it: the reference

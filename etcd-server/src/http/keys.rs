@@ -10,7 +10,7 @@ use super::{
 use crate::app::{now_nanos, App};
 use crate::error::Error;
 use crate::store::{Event, KEYS_PREFIX};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use etcd_client::{Action, ErrorCode};
 use http_body_util::{BodyExt, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
@@ -77,9 +77,9 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
     // Only a form body of a PUT or POST is ever read (the reference ignores
     // every other body), and at most 10 MiB of it.
     let body = if (*method == Method::PUT || *method == Method::POST) && content_type.is_form {
-        match Limited::new(body, MAX_FORM_BODY).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => return etcd_error(app, &Error::post_too_large()),
+        match read_form_body(body).await {
+            Some(bytes) => bytes,
+            None => return etcd_error(app, &Error::post_too_large()),
         }
     } else {
         Bytes::new()
@@ -104,6 +104,35 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
     } else {
         read(app, &kr).await
     }
+}
+
+/// The whole form body, or `None` past [`MAX_FORM_BODY`] bytes (or when it
+/// cannot be read). A body that arrives in one piece, as nearly every form
+/// does, is kept as it came: no copy, no list of pieces.
+async fn read_form_body<B>(body: B) -> Option<Bytes>
+where
+    B: hyper::body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut body = Limited::new(body, MAX_FORM_BODY);
+    let mut whole = Bytes::new();
+    let mut joined: Option<BytesMut> = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.ok()?.into_data() else {
+            continue; // trailers
+        };
+        match &mut joined {
+            Some(buf) => buf.extend_from_slice(&data),
+            None if whole.is_empty() => whole = data,
+            None => {
+                let mut buf = BytesMut::with_capacity(whole.len() + data.len());
+                buf.extend_from_slice(&whole);
+                buf.extend_from_slice(&data);
+                joined = Some(buf);
+            }
+        }
+    }
+    Some(joined.map_or(whole, BytesMut::freeze))
 }
 
 async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
@@ -210,4 +239,52 @@ fn watch(app: &Arc<App>, kr: &KeyRequest, path: &str) -> Resp {
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     success_headers(app, &mut r, start_index, app.raft_position());
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::HeaderMap;
+
+    fn body(
+        frames: Vec<Frame<Bytes>>,
+    ) -> StreamBody<impl tokio_stream::Stream<Item = Result<Frame<Bytes>, Infallible>> + Unpin>
+    {
+        StreamBody::new(tokio_stream::iter(
+            frames.into_iter().map(Ok::<_, Infallible>),
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_form_body_is_read_whole() {
+        let one = Bytes::from_static(b"value=one");
+        let read = read_form_body(body(vec![Frame::data(one.clone())])).await;
+        assert_eq!(read.as_deref(), Some(&b"value=one"[..]));
+        assert_eq!(
+            read.unwrap().as_ptr(),
+            one.as_ptr(),
+            "one piece: not copied"
+        );
+
+        let pieces = ["val", "ue=t", "", "wo"].map(|p| Frame::data(Bytes::from(p)));
+        let mut frames = Vec::from(pieces);
+        frames.push(Frame::trailers(HeaderMap::new()));
+        let read = read_form_body(body(frames)).await;
+        assert_eq!(read.as_deref(), Some(&b"value=two"[..]));
+
+        assert_eq!(
+            read_form_body(body(Vec::new())).await.as_deref(),
+            Some(&b""[..])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_form_body_past_the_limit_is_refused() {
+        let half = Bytes::from(vec![b'a'; MAX_FORM_BODY / 2 + 1]);
+        let frames = vec![Frame::data(half.clone()), Frame::data(half)];
+        assert_eq!(read_form_body(body(frames)).await, None);
+        let exact = Bytes::from(vec![b'a'; MAX_FORM_BODY]);
+        let read = read_form_body(body(vec![Frame::data(exact)])).await;
+        assert_eq!(read.map(|b| b.len()), Some(MAX_FORM_BODY));
+    }
 }

@@ -51,10 +51,14 @@ pub fn set(resp: &mut Resp, name: &'static str, value: impl AsRef<str>) {
     );
 }
 
-/// Adds a numeric header (formatted straight into the value's bytes).
+/// Adds a numeric header. Formatted on the stack and copied once:
+/// `HeaderValue::from(u64)` allocates twice (a buffer, then its sharing).
 pub fn set_number(resp: &mut Resp, name: &'static str, value: u64) {
+    let mut digits = itoa::Buffer::new();
+    let value = HeaderValue::from_bytes(digits.format(value).as_bytes())
+        .expect("decimal digits are a valid header value");
     resp.headers_mut()
-        .append(HeaderName::from_static(name), HeaderValue::from(value));
+        .append(HeaderName::from_static(name), value);
 }
 
 /// Adds `X-Etcd-Cluster-Id`.

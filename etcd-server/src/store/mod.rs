@@ -167,6 +167,26 @@ impl Store {
         }
     }
 
+    /// The value at `path` for the server's own use (auth's flag, read on
+    /// every request): counted as a get, like the reference's, but nothing is
+    /// rendered and a missing key builds no error. `None` when there is no
+    /// node; a directory's value is empty.
+    pub fn get_value(&self, path: &str) -> Option<&[u8]> {
+        let path = path::clean(path);
+        let mut node = &self.root;
+        for comp in path::components(&path) {
+            match node.children().and_then(|c| c.get(comp)) {
+                Some(child) => node = child,
+                None => {
+                    self.stats.inc(Counter::GetsFail);
+                    return None;
+                }
+            }
+        }
+        self.stats.inc(Counter::GetsSuccess);
+        Some(node.value())
+    }
+
     /// Applies one replicated command at `now`. Returns the change's event
     /// (`None` only for [`Command::Expire`], which may remove any number of
     /// nodes), or the reference's error. Watchers hear about it through `sink`.

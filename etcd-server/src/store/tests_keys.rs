@@ -577,3 +577,39 @@ fn runner_catches_a_wrong_event() {
         "PUT /a value=1\n201 *\nevent /a 4\n{}\n",
     );
 }
+
+/// The server's own reads (auth's flag) count as gets, exactly as a client
+/// get of the same key would, and see the same value.
+#[test]
+fn get_value_counts_and_answers_like_get() {
+    let mut h = Harness::new();
+    h.req("PUT", "/f", "value=x%FF");
+    h.req("PUT", "/d", "dir=true");
+    for key in [
+        "/f",
+        "/d",
+        "/missing",
+        "/f/under",
+        "/d/missing",
+        "/",
+        "//f/",
+    ] {
+        let before = counters(&h);
+        let got = h.store.get(key, false, false, 0);
+        let by_get = changed(&h, &before);
+        let before = counters(&h);
+        let value = h.store.get_value(key);
+        assert_eq!(changed(&h, &before), by_get, "{key}");
+        match got {
+            Ok(event) => {
+                let expected = event.node.value.unwrap_or_default();
+                assert_eq!(
+                    value.map(json::lossy).as_deref(),
+                    Some(expected.as_str()),
+                    "{key}"
+                );
+            }
+            Err(_) => assert_eq!(value, None, "{key}"),
+        }
+    }
+}

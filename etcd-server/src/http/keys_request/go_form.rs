@@ -7,6 +7,7 @@
 
 use super::{invalid_form, ContentType, Method, FORM_MEDIA_TYPE, MAX_FORM_BODY, PARAMS};
 use crate::error::Error;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
@@ -312,16 +313,16 @@ pub(super) fn go_parse_uint(v: &[u8]) -> Option<u64> {
 /// Go's `mime.ParseMediaType`, reduced to what `ParseForm` uses: the
 /// lower-cased media type (empty after a malformed type or a duplicate
 /// parameter, as in Go) and Go's error text.
-pub(super) fn parse_media_type(v: &str) -> (String, Option<&'static str>) {
+pub(super) fn parse_media_type(v: &str) -> (Cow<'static, str>, Option<&'static str>) {
     // The type nearly every write sends, without parameters: what the
-    // general path below makes of it, without its work.
+    // general path below makes of it, without its work (or an allocation).
     if v.eq_ignore_ascii_case(FORM_MEDIA_TYPE) {
-        return (FORM_MEDIA_TYPE.to_owned(), None);
+        return (Cow::Borrowed(FORM_MEDIA_TYPE), None);
     }
     let base = v.split(';').next().unwrap_or("");
     let media_type = base.to_lowercase().trim().to_owned();
     if let Err(e) = check_media_type(&media_type) {
-        return (String::new(), Some(e));
+        return (Cow::Borrowed(""), Some(e));
     }
     let mut seen: HashSet<String> = HashSet::new();
     let mut rest = &v[base.len()..];
@@ -336,17 +337,20 @@ pub(super) fn parse_media_type(v: &str) -> (String, Option<&'static str>) {
                     // A trailing semicolon is not an error.
                     break;
                 }
-                return (media_type, Some("mime: invalid media parameter"));
+                return (
+                    Cow::Owned(media_type),
+                    Some("mime: invalid media parameter"),
+                );
             }
             Some((key, after)) => {
                 if !seen.insert(key) {
-                    return (String::new(), Some("mime: duplicate parameter name"));
+                    return (Cow::Borrowed(""), Some("mime: duplicate parameter name"));
                 }
                 rest = after;
             }
         }
     }
-    (media_type, None)
+    (Cow::Owned(media_type), None)
 }
 
 /// Go's `checkMediaTypeDisposition`.

@@ -272,17 +272,17 @@ fn the_plain_form_type_takes_the_short_path_with_the_same_answer() {
     ] {
         assert_eq!(
             parse_media_type(ct),
-            ("application/x-www-form-urlencoded".to_owned(), None)
+            ("application/x-www-form-urlencoded".into(), None)
         );
     }
     assert_eq!(
         parse_media_type("application/x-www-form-urlencoded; charset=utf-8"),
-        ("application/x-www-form-urlencoded".to_owned(), None)
+        ("application/x-www-form-urlencoded".into(), None)
     );
     assert_eq!(
         parse_media_type("application/x-www-form-urlencoded;;"),
         (
-            "application/x-www-form-urlencoded".to_owned(),
+            "application/x-www-form-urlencoded".into(),
             Some("mime: invalid media parameter")
         )
     );
