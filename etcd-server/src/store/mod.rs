@@ -30,6 +30,8 @@ mod tests_keys;
 #[cfg(test)]
 mod tests_model;
 #[cfg(test)]
+mod tests_script;
+#[cfg(test)]
 mod tests_ttl;
 
 pub use event::{Command, Event, NoWatchers, Sink};

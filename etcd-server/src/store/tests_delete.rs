@@ -1,9 +1,9 @@
 //! POST, DELETE, compare-and-delete, index semantics, expiry, counters and the
 //! rendering of stored values, mostly scripts for
-//! [`run`](crate::store::tests_keys::run) (format: tests_keys.rs).
+//! [`run`](crate::store::tests_script::run) (format: tests_script.rs).
 
 use crate::store::testkit::Harness;
-use crate::store::tests_keys::{run, script};
+use crate::store::tests_script::{run, script};
 use crate::store::{Command, KEYS_PREFIX};
 
 #[test]

@@ -1,8 +1,8 @@
 //! TTL, refresh and directory-update cases decided by the store, mostly
-//! scripts for [`run`](crate::store::tests_keys::run) (format: tests_keys.rs).
+//! scripts for [`run`](crate::store::tests_script::run) (format: tests_script.rs).
 
 use crate::store::testkit::Harness;
-use crate::store::tests_keys::{run, script};
+use crate::store::tests_script::{run, script};
 
 #[test]
 fn ttl_is_shown_and_counts_down() {
