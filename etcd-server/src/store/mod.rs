@@ -174,19 +174,12 @@ impl Store {
     /// rendered and a missing key builds no error. `None` when there is no
     /// node; a directory's value is empty.
     pub fn get_value(&self, path: &str) -> Option<&[u8]> {
-        let path = path::clean(path);
-        let mut node = &self.root;
-        for comp in path::components(&path) {
-            match node.children().and_then(|c| c.get(comp)) {
-                Some(child) => node = child,
-                None => {
-                    self.stats.inc(Counter::GetsFail);
-                    return None;
-                }
-            }
-        }
-        self.stats.inc(Counter::GetsSuccess);
-        Some(node.value())
+        let node = self.find(&path::clean(path));
+        self.stats.inc(match node {
+            Some(_) => Counter::GetsSuccess,
+            None => Counter::GetsFail,
+        });
+        node.map(Node::value)
     }
 
     /// Applies one replicated command at `now`. Returns the change's event
@@ -317,6 +310,15 @@ impl Store {
             end = comp_end;
         }
         Ok(node)
+    }
+
+    /// [`Store::lookup`] without the error (nothing is allocated).
+    fn find(&self, path: &str) -> Option<&Node> {
+        let mut node = &self.root;
+        for comp in path::components(path) {
+            node = node.children()?.get(comp)?;
+        }
+        Some(node)
     }
 
     fn lookup_mut(&mut self, path: &str) -> Option<&mut Node> {

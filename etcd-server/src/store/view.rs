@@ -19,10 +19,19 @@ pub fn expiration_fields(expire: i64, now: i64) -> (Option<String>, i64) {
 }
 
 fn base(node: &Node, key: &str, now: i64) -> NodeView {
+    let mut view = without_value(node, key, now);
+    if !node.is_dir() {
+        view.value = Some(lossy(node.value()).into_owned());
+    }
+    view
+}
+
+/// Every field of `node`'s view but its value.
+fn without_value(node: &Node, key: &str, now: i64) -> NodeView {
     let (expiration, ttl) = expiration_fields(node.expire, now);
     NodeView {
         key: key.to_owned(),
-        value: (!node.is_dir()).then(|| lossy(node.value()).into_owned()),
+        value: None,
         dir: node.is_dir(),
         expiration,
         ttl,
@@ -35,22 +44,14 @@ fn base(node: &Node, key: &str, now: i64) -> NodeView {
 /// [`repr`] of a file that is being replaced (not recursive): its value
 /// buffer becomes the view's, so nothing is copied.
 pub fn replaced(node: Node, key: &str, now: i64) -> NodeView {
-    let (expiration, ttl) = expiration_fields(node.expire, now);
-    let (dir, modified_index, created_index) = (node.is_dir(), node.modified, node.created);
-    let value = (!dir).then(|| match String::from_utf8(node.into_value()) {
-        Ok(text) => text,
-        Err(e) => lossy(e.as_bytes()).into_owned(),
-    });
-    NodeView {
-        key: key.to_owned(),
-        value,
-        dir,
-        expiration,
-        ttl,
-        nodes: Vec::new(),
-        modified_index,
-        created_index,
+    let mut view = without_value(&node, key, now);
+    if !node.is_dir() {
+        view.value = Some(match String::from_utf8(node.into_value()) {
+            Ok(text) => text,
+            Err(e) => lossy(e.as_bytes()).into_owned(),
+        });
     }
+    view
 }
 
 /// The reference's `Repr`: a file with its value; a directory with its
