@@ -317,6 +317,10 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     .await
     .map_err(|e| ServerError::Raft(e.to_string()))?;
     tokio::spawn(snapshot_due::ask_for_snapshots(raft.clone(), snapshot_due));
+    tokio::spawn(crate::raft::leadership::log_changes(
+        raft.clone(),
+        member_id,
+    ));
     let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
     let app = Arc::new(App::new(
         raft.clone(),

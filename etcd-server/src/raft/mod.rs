@@ -15,6 +15,7 @@ pub mod durable_file;
 mod entry_cache;
 pub mod forward;
 mod inline_io;
+pub mod leadership;
 mod log_reader;
 pub mod log_store;
 pub mod network;
@@ -31,6 +32,7 @@ mod tests_state_machine;
 #[cfg(test)]
 mod tests_wal_spare;
 mod wal;
+mod wal_purge;
 mod wal_recovery;
 mod wal_spare;
 
