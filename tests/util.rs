@@ -242,6 +242,17 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();
+        // A failing test shows what each of its servers logged last (400 lines).
+        if std::thread::panicking() {
+            let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            let tail = &log[log.len().saturating_sub(400)..];
+            eprintln!(
+                "--- last {} log lines of {} ---\n{}",
+                tail.len(),
+                self.name,
+                tail.join("\n")
+            );
+        }
     }
 }
 
