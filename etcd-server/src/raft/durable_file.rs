@@ -4,11 +4,13 @@
 //! A file that must survive a crash is written whole to `<name>.tmp`, fsynced,
 //! renamed over `<name>` and then the directory is fsynced, so after a crash
 //! either the old or the new content is there, never a mix. A leftover
-//! `*.tmp` is an incomplete write and is deleted when the directory is opened.
+//! `*.tmp` is an incomplete write (or deletion) and is deleted when the
+//! directory is opened.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The suffix of files being written; they are never read back.
 pub(super) const TMP_SUFFIX: &str = ".tmp";
@@ -68,7 +70,44 @@ pub(super) fn remove_if_present(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Removes the leftovers of interrupted writes (`*.tmp`) from `dir`.
+/// How much of a file [`remove_gradually`] frees at a time.
+const REMOVAL_STEP: u64 = 256 << 10;
+
+/// Deletes `path` (a file of `dir`) a slice at a time, resting between
+/// slices, for the sake of the syncs of the writes that run meanwhile.
+///
+/// On a file system mounted with `discard`, freeing blocks makes the device
+/// discard them before the call returns, and the device does nothing else
+/// meanwhile: an unlink of a 64 MiB file took 16-18 ms here, and every
+/// fdatasync issued during it waited that long. Cut from its end 256 KiB at
+/// a time (0.2 ms each here, 0.6 ms at worst when idle) with three times
+/// that as rest after each cut, a sync waits for one cut at most. Without
+/// `discard` each cut is cheap.
+///
+/// The file is first renamed to `<name>.tmp` (and the rename made durable):
+/// a crash midway then leaves no shortened file under its own name, only a
+/// leftover that the next start deletes.
+pub(super) fn remove_gradually(dir: &Path, path: &Path) -> io::Result<()> {
+    let doomed = tmp_path(path);
+    fs::rename(path, &doomed)?;
+    sync_dir(dir)?;
+    let file = OpenOptions::new().write(true).open(&doomed)?;
+    let mut len = file.metadata()?.len();
+    while len > 0 {
+        let began = Instant::now();
+        len = len.saturating_sub(REMOVAL_STEP);
+        file.set_len(len)?;
+        if len > 0 {
+            std::thread::sleep((began.elapsed() * 3).min(Duration::from_millis(20)));
+        }
+    }
+    drop(file);
+    fs::remove_file(&doomed)?;
+    sync_dir(dir)
+}
+
+/// Removes the leftovers of interrupted writes and deletions (`*.tmp`) from
+/// `dir`.
 pub(super) fn remove_tmp_files(dir: &Path) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
@@ -76,7 +115,7 @@ pub(super) fn remove_tmp_files(dir: &Path) -> io::Result<()> {
         if name.to_string_lossy().ends_with(TMP_SUFFIX) {
             tracing::warn!(
                 file = %entry.path().display(),
-                "removing the leftover of an interrupted write"
+                "removing the leftover of an interrupted write or deletion"
             );
             fs::remove_file(entry.path())?;
         }
@@ -114,5 +153,40 @@ mod tests {
         assert_eq!(names, ["f"]);
         write_durably_with(dir.path(), "f", |w| w.write_all(b"new")).unwrap();
         assert_eq!(fs::read(dir.path().join("f")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_file_removed_gradually_is_gone_with_its_leftover_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        // Several steps, the last one partial.
+        fs::write(&path, vec![7u8; (2 * REMOVAL_STEP + 4096) as usize]).unwrap();
+        fs::write(dir.path().join("other"), b"kept").unwrap();
+        remove_gradually(dir.path(), &path).unwrap();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["other"]);
+        // An empty file, and a file that is not there.
+        fs::write(&path, b"").unwrap();
+        remove_gradually(dir.path(), &path).unwrap();
+        assert!(!path.exists());
+        let err = remove_gradually(dir.path(), &path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_deletion_cut_short_is_a_leftover_the_next_open_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        // What a crash in the middle of remove_gradually leaves.
+        fs::write(tmp_path(&dir.path().join("segment")), vec![0u8; 4096]).unwrap();
+        fs::write(dir.path().join("segment2"), b"whole").unwrap();
+        remove_tmp_files(dir.path()).unwrap();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["segment2"]);
     }
 }

@@ -26,6 +26,7 @@ use super::inline_io::blocking;
 pub use super::log_reader::LogReader;
 use super::typ::{Entry, LogId, LogState, StorageError, Vote};
 use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
+use super::wal_purge::Removals;
 use super::wal_recovery;
 use super::wal_spare::Spare;
 use super::TypeConfig;
@@ -59,6 +60,8 @@ pub(super) struct Shared {
     failed: AtomicBool,
     /// The next segment, written ahead.
     spare: Spare,
+    /// Purged segments being deleted.
+    removals: Removals,
 }
 
 #[derive(Debug)]
@@ -100,6 +103,13 @@ impl LogStore {
     /// file.
     pub fn open(wal_dir: &Path) -> io::Result<LogStore> {
         LogStore::open_with_segment_size(wal_dir, SEGMENT_SIZE)
+    }
+
+    /// Waits until the segments purged so far are deleted (they go in the
+    /// background).
+    #[cfg(test)]
+    pub(super) fn wait_for_removals(&self) {
+        self.shared.removals.wait();
     }
 
     /// [`LogStore::open`] with another segment size (tests use small ones).
@@ -159,6 +169,7 @@ impl LogStore {
                 committed_file: Mutex::new(rec.committed_file),
                 failed: AtomicBool::new(false),
                 spare: Spare::default(),
+                removals: Removals::default(),
             }),
         })
     }
@@ -419,15 +430,11 @@ impl Shared {
             .iter()
             .map(|seq| st.segments.remove(seq).expect("listed"))
             .collect();
-        // No reader can reach them any more: delete them without the lock.
+        // No reader can reach them any more: they are deleted without the
+        // lock, and without waiting (wal_purge.rs).
         drop(st);
-        for seg in gone {
-            tracing::debug!(file = %seg.path.display(), "removing a purged wal segment");
-            // Failing to delete only wastes disk: the purge point is durable.
-            if let Err(e) = wal::remove_segment(&self.dir, &seg.path) {
-                tracing::warn!(file = %seg.path.display(), error = %e, "could not remove a purged wal segment");
-            }
-        }
+        let paths = gone.into_iter().map(|seg| seg.path).collect();
+        self.removals.remove(&self.dir, paths);
         Ok(())
     }
 
@@ -468,10 +475,12 @@ impl Shared {
 }
 
 impl Drop for Shared {
-    /// Stops writing the spare segment, and writes the latest committed id
-    /// if [`CommittedFile::save`] skipped it.
+    /// Stops writing the spare segment, waits for purged segments to be
+    /// deleted, and writes the latest committed id if
+    /// [`CommittedFile::save`] skipped it.
     fn drop(&mut self) {
         self.spare.stop();
+        self.removals.wait();
         if self.failed.load(Ordering::SeqCst) {
             return;
         }

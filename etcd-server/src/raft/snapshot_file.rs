@@ -14,7 +14,7 @@
 //! fsynced; then the older snapshots are deleted. So the newest `.snap` file
 //! is always complete, and a damaged one is corruption, never a torn write.
 
-use super::durable_file::{corrupt, remove_tmp_files, sync_dir, write_durably};
+use super::durable_file::{corrupt, remove_gradually, remove_tmp_files, sync_dir, write_durably};
 use super::typ::SnapshotMeta;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -143,7 +143,8 @@ pub(super) fn remove_others(dir: &Path, keep: &Path) -> io::Result<()> {
     for old in list(dir)? {
         if old != keep {
             tracing::debug!(file = %old.display(), "removing an older snapshot");
-            if let Err(e) = std::fs::remove_file(&old) {
+            // A slice at a time: the log's syncs go on meanwhile.
+            if let Err(e) = remove_gradually(dir, &old) {
                 tracing::warn!(file = %old.display(), error = %e, "could not remove an older snapshot");
             }
             removed = true;
