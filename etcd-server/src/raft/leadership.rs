@@ -16,8 +16,9 @@ pub struct Seen {
 }
 
 /// The lines that tell how `now` differs from `before`, as member `me` says
-/// them: its role first, then its leader.
-pub fn changes(me: u64, before: &Seen, now: &Seen) -> Vec<String> {
+/// them: its role first (logged under `raft`), then its leader (under
+/// `raft.node`, where the reference's line comes from).
+pub fn changes(me: u64, before: &Seen, now: &Seen) -> Vec<(&'static str, String)> {
     let mut lines = Vec::new();
     let term = now.term;
     // The reference says it again at every new term.
@@ -30,28 +31,23 @@ pub fn changes(me: u64, before: &Seen, now: &Seen) -> Vec<String> {
             ServerState::Follower | ServerState::Learner => "follower",
             ServerState::Shutdown => return lines,
         };
-        lines.push(format!("{} became {role} at term {term}", hex(me)));
+        lines.push(("raft", format!("{} became {role} at term {term}", hex(me))));
     }
     if now.leader != before.leader {
-        lines.push(match (before.leader, now.leader) {
-            (None, Some(l)) => format!(
-                "raft.node: {} elected leader {} at term {term}",
-                hex(me),
-                hex(l)
-            ),
-            (Some(l), None) => format!(
-                "raft.node: {} lost leader {} at term {term}",
-                hex(me),
-                hex(l)
-            ),
-            (Some(a), Some(b)) => format!(
-                "raft.node: {} changed leader from {} to {} at term {term}",
-                hex(me),
-                hex(a),
-                hex(b)
-            ),
-            (None, None) => unreachable!("the leader changed"),
-        });
+        let (me, line) = (
+            hex(me),
+            match (before.leader, now.leader) {
+                (None, Some(l)) => format!("elected leader {} at term {term}", hex(l)),
+                (Some(l), None) => format!("lost leader {} at term {term}", hex(l)),
+                (Some(a), Some(b)) => format!(
+                    "changed leader from {} to {} at term {term}",
+                    hex(a),
+                    hex(b)
+                ),
+                (None, None) => unreachable!("the leader changed"),
+            },
+        );
+        lines.push(("raft.node", format!("{me} {line}")));
     }
     lines
 }
@@ -73,8 +69,11 @@ pub async fn log_changes(raft: typ::Raft, me: u64) {
                 leader: m.current_leader,
             }
         };
-        for line in changes(me, &before, &now) {
-            tracing::info!(target: "raft", "{line}");
+        for (target, line) in changes(me, &before, &now) {
+            match target {
+                "raft.node" => tracing::info!(target: "raft.node", "{line}"),
+                _ => tracing::info!(target: "raft", "{line}"),
+            }
         }
         before = now;
         if now.state == ServerState::Shutdown || rx.changed().await.is_err() {
@@ -102,8 +101,8 @@ mod tests {
         assert_eq!(
             changes(0xd844, &before, &now),
             [
-                "d844 became leader at term 2",
-                "raft.node: d844 elected leader d844 at term 2"
+                ("raft", "d844 became leader at term 2".to_owned()),
+                ("raft.node", "d844 elected leader d844 at term 2".to_owned())
             ]
         );
     }
@@ -115,24 +114,27 @@ mod tests {
         assert_eq!(
             changes(0xb, &following, &candidate),
             [
-                "b became candidate at term 4",
-                "raft.node: b lost leader a at term 4"
+                ("raft", "b became candidate at term 4".to_owned()),
+                ("raft.node", "b lost leader a at term 4".to_owned())
             ]
         );
         let back = seen(ServerState::Follower, 5, Some(0xc));
         assert_eq!(
             changes(0xb, &candidate, &back),
             [
-                "b became follower at term 5",
-                "raft.node: b elected leader c at term 5"
+                ("raft", "b became follower at term 5".to_owned()),
+                ("raft.node", "b elected leader c at term 5".to_owned())
             ]
         );
         let moved = seen(ServerState::Follower, 6, Some(0xa));
         assert_eq!(
             changes(0xb, &back, &moved),
             [
-                "b became follower at term 6",
-                "raft.node: b changed leader from c to a at term 6"
+                ("raft", "b became follower at term 6".to_owned()),
+                (
+                    "raft.node",
+                    "b changed leader from c to a at term 6".to_owned()
+                )
             ]
         );
     }
@@ -142,12 +144,16 @@ mod tests {
         let s = seen(ServerState::Follower, 3, Some(0xa));
         assert!(changes(0xb, &s, &s).is_empty());
         let learner = seen(ServerState::Learner, 3, Some(0xa));
-        assert_eq!(changes(0xb, &learner, &s), ["b became follower at term 3"]);
+        let became = |line: &str| vec![("raft", line.to_owned())];
+        assert_eq!(
+            changes(0xb, &learner, &s),
+            became("b became follower at term 3")
+        );
         let again = seen(ServerState::Candidate, 7, None);
         let next = seen(ServerState::Candidate, 8, None);
         assert_eq!(
             changes(0xb, &again, &next),
-            ["b became candidate at term 8"]
+            became("b became candidate at term 8")
         );
         let shutdown = seen(ServerState::Shutdown, 3, Some(0xa));
         assert!(changes(0xb, &s, &shutdown).is_empty());
