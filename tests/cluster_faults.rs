@@ -158,9 +158,31 @@ fn a_member_of_another_cluster_is_refused() {
     assert!(intruder.is_running());
 }
 
+/// What each member said of raft just before the pause (for failure
+/// messages): its term and index, and the leader it named.
+fn views(members: &[Server]) -> String {
+    let said: Vec<String> = members
+        .iter()
+        .map(|m| {
+            let r = get(m, "/v2/keys/faults/before");
+            let leader = get(m, "/v2/members/leader");
+            format!(
+                "{}: term {:?} index {:?} leader {} {}",
+                m.name,
+                r.header("X-Raft-Term"),
+                r.header("X-Raft-Index"),
+                leader.status,
+                leader.text()
+            )
+        })
+        .collect();
+    said.join("; ")
+}
+
 /// Writes through `m` while the majority is paused: every one must fail
-/// with the reference's timeout error; nothing is acknowledged.
-fn writes_time_out(m: &Server, keys: &[&str]) {
+/// with the reference's timeout error; nothing is acknowledged. `seen` is
+/// what the members said before the pause.
+fn writes_time_out(m: &Server, keys: &[&str], seen: &str) {
     let started = Instant::now();
     let answers: Vec<Raw> = std::thread::scope(|s| {
         let handles: Vec<_> = keys
@@ -173,7 +195,13 @@ fn writes_time_out(m: &Server, keys: &[&str]) {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for r in &answers {
-        assert_eq!(r.status, 500, "{}", r.text());
+        assert_eq!(
+            r.status,
+            500,
+            "{} (through {}; before the pause: {seen})",
+            r.text(),
+            m.name
+        );
         assert_eq!(r.text(), TIMED_OUT);
         assert_eq!(r.header("X-Etcd-Index"), Some("0"));
     }
@@ -219,11 +247,12 @@ fn a_minority_acknowledges_nothing() {
     // The leader alone: it still leads but cannot commit.
     let leader = leader_index(&members);
     let followers: Vec<&Server> = (1..3).map(|d| &members[(leader + d) % 3]).collect();
+    let seen = views(&members);
     for f in &followers {
         pause(f);
     }
     let keys = ["/faults/l1", "/faults/l2"];
-    writes_time_out(&members[leader], &keys);
+    writes_time_out(&members[leader], &keys, &seen);
     for f in &followers {
         resume(f);
     }
@@ -232,11 +261,12 @@ fn a_minority_acknowledges_nothing() {
     let leader = leader_index(&members);
     let alone = &members[(leader + 1) % 3];
     let paused: Vec<&Server> = members.iter().filter(|m| m.name != alone.name).collect();
+    let seen = views(&members);
     for m in &paused {
         pause(m);
     }
     let keys = ["/faults/f1", "/faults/f2"];
-    writes_time_out(alone, &keys);
+    writes_time_out(alone, &keys, &seen);
     for m in &paused {
         resume(m);
     }
