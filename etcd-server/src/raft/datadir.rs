@@ -19,6 +19,7 @@ use super::state_machine::apply_entry;
 use super::typ::{LogId, SnapshotMeta, StoredMembership, Vote};
 use super::wal::{self, decode_record, BadRecord, Meta, SEGMENT_MAGIC};
 use crate::store::{NoWatchers, Store};
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -43,7 +44,7 @@ pub struct Loaded {
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// Why an attempt must start over (the directory changed under it).
-enum Retry {
+pub(super) enum Retry {
     Again(String),
     Fail(io::Error),
 }
@@ -61,10 +62,30 @@ impl From<io::Error> for Retry {
 /// Loads the state of the member whose snapshots are in `snap_dir` and whose
 /// log is in `wal_dir`, changing nothing on disk.
 pub fn load(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> io::Result<Loaded> {
+    retrying(
+        || load_once(snap_dir, wal_dir, &mut *progress),
+        || names(snap_dir, wal_dir),
+    )
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or [`ATTEMPTS`] have
+/// found the directory changing; `names` lists the directory's files.
+pub(super) fn retrying<T>(
+    mut attempt: impl FnMut() -> Result<T, Retry>,
+    mut names: impl FnMut() -> Vec<OsString>,
+) -> io::Result<T> {
     let mut last_reason = String::new();
     for _ in 0..ATTEMPTS {
-        match load_once(snap_dir, wal_dir, progress) {
+        let files = names();
+        match attempt() {
             Ok(loaded) => return Ok(loaded),
+            // A running server deletes purged segments and older snapshots by
+            // renaming them and cutting them down while this reads: what looks
+            // damaged may just have been deleted under the read.
+            Err(Retry::Fail(e)) if names() != files => {
+                tracing::debug!(error = %e, "files of the data dir changed while they were read; reading it again");
+                last_reason = e.to_string();
+            }
             Err(Retry::Fail(e)) => return Err(e),
             Err(Retry::Again(why)) => {
                 tracing::debug!(reason = %why, "the data dir changed while it was read; reading it again");
@@ -75,6 +96,19 @@ pub fn load(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> io::Resu
     Err(io::Error::other(format!(
         "the data dir kept changing while it was read ({last_reason})"
     )))
+}
+
+/// The names of the files in `snap_dir` and `wal_dir` (unreadable
+/// directories list nothing).
+fn names(snap_dir: &Path, wal_dir: &Path) -> Vec<OsString> {
+    let mut all: Vec<_> = [snap_dir, wal_dir]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path().into_os_string()))
+        .collect();
+    all.sort();
+    all
 }
 
 fn load_once(snap_dir: &Path, wal_dir: &Path, progress: Progress<'_>) -> Result<Loaded, Retry> {

@@ -56,6 +56,55 @@ async fn a_partial_record_at_the_end_is_a_write_in_progress() {
     assert_eq!(data_len(&seg), end);
 }
 
+#[test]
+fn a_failure_while_files_changed_is_read_again_and_a_failure_of_a_still_dir_is_final() {
+    use datadir::Retry;
+    use std::ffi::OsString;
+    let damaged = || std::io::Error::new(std::io::ErrorKind::InvalidData, "record at offset 9");
+    // A segment vanished (renamed to be cut down) during the failed attempt.
+    let mut listings = vec![
+        vec!["a.wal", "b.wal"],
+        vec!["b.wal"],
+        vec!["b.wal"],
+        vec!["b.wal"],
+    ]
+    .into_iter();
+    let mut attempts = 0;
+    let got = datadir::retrying(
+        || {
+            attempts += 1;
+            if attempts == 1 {
+                Err(Retry::Fail(damaged()))
+            } else {
+                Ok(attempts)
+            }
+        },
+        || {
+            listings
+                .next()
+                .unwrap()
+                .into_iter()
+                .map(OsString::from)
+                .collect()
+        },
+    );
+    assert_eq!(got.unwrap(), 2);
+    // Nothing changed: the damage is reported at once.
+    let mut attempts = 0;
+    let err = datadir::retrying(
+        || -> Result<(), Retry> {
+            attempts += 1;
+            Err(Retry::Fail(damaged()))
+        },
+        || vec![OsString::from("a.wal")],
+    )
+    .unwrap_err();
+    assert_eq!(
+        (attempts, err.to_string()),
+        (1, "record at offset 9".to_owned())
+    );
+}
+
 #[tokio::test]
 async fn damage_inside_an_older_segment_is_an_error_naming_it() {
     let tmp = TempDir::new().unwrap();
