@@ -233,5 +233,7 @@ pub fn reset_log(wal_dir: &Path, last: LogId, vote: Vote) -> io::Result<()> {
 pub fn install_snapshot(snap_dir: &Path, meta: &SnapshotMeta, bytes: &[u8]) -> io::Result<PathBuf> {
     std::fs::create_dir_all(snap_dir)?;
     remove_tmp_files(snap_dir)?;
-    snapshot_file::persist(snap_dir, meta, bytes)
+    let (path, doomed) = snapshot_file::persist(snap_dir, meta, bytes)?;
+    snapshot_file::cut_down_all(snap_dir, &doomed);
+    Ok(path)
 }

@@ -88,10 +88,23 @@ const REMOVAL_STEP: u64 = 256 << 10;
 /// a crash midway then leaves no shortened file under its own name, only a
 /// leftover that the next start deletes.
 pub(super) fn remove_gradually(dir: &Path, path: &Path) -> io::Result<()> {
+    let doomed = doom(path)?;
+    sync_dir(dir)?;
+    cut_down(dir, &doomed)
+}
+
+/// The first half of [`remove_gradually`]: renames `path` to `<name>.tmp`
+/// and returns that (the caller makes the rename durable).
+pub(super) fn doom(path: &Path) -> io::Result<PathBuf> {
     let doomed = tmp_path(path);
     fs::rename(path, &doomed)?;
-    sync_dir(dir)?;
-    let file = OpenOptions::new().write(true).open(&doomed)?;
+    Ok(doomed)
+}
+
+/// The second half of [`remove_gradually`]: cuts `doomed` (a file of `dir`)
+/// down a slice at a time, then deletes it.
+pub(super) fn cut_down(dir: &Path, doomed: &Path) -> io::Result<()> {
+    let file = OpenOptions::new().write(true).open(doomed)?;
     let mut len = file.metadata()?.len();
     while len > 0 {
         let began = Instant::now();
@@ -102,7 +115,7 @@ pub(super) fn remove_gradually(dir: &Path, path: &Path) -> io::Result<()> {
         }
     }
     drop(file);
-    fs::remove_file(&doomed)?;
+    fs::remove_file(doomed)?;
     sync_dir(dir)
 }
 

@@ -21,12 +21,13 @@
 //! entry, and the newest entries (`raft/entry_cache.rs`). Other reads go to
 //! the files (usually the page cache).
 
+use super::durable_file::remove_gradually;
 use super::entry_cache::EntryCache;
 use super::inline_io::blocking;
 pub use super::log_reader::LogReader;
+use super::removals::Removals;
 use super::typ::{Entry, LogId, LogState, StorageError, Vote};
 use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
-use super::wal_purge::Removals;
 use super::wal_recovery;
 use super::wal_spare::Spare;
 use super::TypeConfig;
@@ -431,10 +432,22 @@ impl Shared {
             .map(|seq| st.segments.remove(seq).expect("listed"))
             .collect();
         // No reader can reach them any more: they are deleted without the
-        // lock, and without waiting (wal_purge.rs).
+        // lock, and without waiting (removals.rs).
         drop(st);
-        let paths = gone.into_iter().map(|seg| seg.path).collect();
-        self.removals.remove(&self.dir, paths);
+        let paths: Vec<PathBuf> = gone.into_iter().map(|seg| seg.path).collect();
+        if !paths.is_empty() {
+            let dir = self.dir.clone();
+            self.removals.run(move || {
+                for path in paths {
+                    tracing::debug!(file = %path.display(), "removing a purged wal segment");
+                    // Failing to delete only wastes disk: the purge point is
+                    // durable.
+                    if let Err(e) = remove_gradually(&dir, &path) {
+                        tracing::warn!(file = %path.display(), error = %e, "could not remove a purged wal segment");
+                    }
+                }
+            });
+        }
         Ok(())
     }
 

@@ -19,6 +19,7 @@ pub mod leadership;
 mod log_reader;
 pub mod log_store;
 pub mod network;
+mod removals;
 pub mod runtime;
 pub mod snapshot_due;
 mod snapshot_file;
@@ -32,7 +33,6 @@ mod tests_state_machine;
 #[cfg(test)]
 mod tests_wal_spare;
 mod wal;
-mod wal_purge;
 mod wal_recovery;
 mod wal_spare;
 

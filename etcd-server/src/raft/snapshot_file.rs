@@ -14,7 +14,7 @@
 //! fsynced; then the older snapshots are deleted. So the newest `.snap` file
 //! is always complete, and a damaged one is corruption, never a torn write.
 
-use super::durable_file::{corrupt, remove_gradually, remove_tmp_files, sync_dir, write_durably};
+use super::durable_file::{corrupt, cut_down, doom, remove_tmp_files, sync_dir, write_durably};
 use super::typ::SnapshotMeta;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -127,31 +127,49 @@ pub(super) fn read(path: &Path) -> io::Result<(SnapshotMeta, Vec<u8>, usize)> {
     Ok((meta, bytes, start))
 }
 
-/// Durably writes the snapshot file `bytes` (described by `meta`) and then
-/// deletes every other snapshot file. Returns the new file's path.
-pub(super) fn persist(dir: &Path, meta: &SnapshotMeta, bytes: &[u8]) -> io::Result<PathBuf> {
+/// Durably writes the snapshot file `bytes` (described by `meta`), then
+/// renames every other snapshot file to a `*.tmp` (durably: no start reads
+/// them again). Returns the new file's path and the renamed files, for the
+/// caller to cut down ([`cut_down_all`]): on a disk mounted with `discard`,
+/// deleting a large file at once holds up the log's syncs.
+pub(super) fn persist(
+    dir: &Path,
+    meta: &SnapshotMeta,
+    bytes: &[u8],
+) -> io::Result<(PathBuf, Vec<PathBuf>)> {
     let name = file_name(meta);
     write_durably(dir, &name, bytes)?;
     let path = dir.join(&name);
-    remove_others(dir, &path)?;
-    Ok(path)
+    let doomed = doom_others(dir, &path)?;
+    Ok((path, doomed))
 }
 
-/// Deletes every snapshot file of `dir` but `keep`.
-pub(super) fn remove_others(dir: &Path, keep: &Path) -> io::Result<()> {
-    let mut removed = false;
+/// Renames every snapshot file of `dir` but `keep` to a `*.tmp` and makes
+/// that durable; returns the renamed files.
+pub(super) fn doom_others(dir: &Path, keep: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut doomed = Vec::new();
     for old in list(dir)? {
         if old != keep {
             tracing::debug!(file = %old.display(), "removing an older snapshot");
-            // A slice at a time: the log's syncs go on meanwhile.
-            if let Err(e) = remove_gradually(dir, &old) {
-                tracing::warn!(file = %old.display(), error = %e, "could not remove an older snapshot");
+            match doom(&old) {
+                Ok(tmp) => doomed.push(tmp),
+                Err(e) => {
+                    tracing::warn!(file = %old.display(), error = %e, "could not remove an older snapshot")
+                }
             }
-            removed = true;
         }
     }
-    if removed {
+    if !doomed.is_empty() {
         sync_dir(dir)?;
     }
-    Ok(())
+    Ok(doomed)
+}
+
+/// Cuts down and deletes the files [`persist`] or [`doom_others`] renamed.
+pub(super) fn cut_down_all(dir: &Path, doomed: &[PathBuf]) {
+    for tmp in doomed {
+        if let Err(e) = cut_down(dir, tmp) {
+            tracing::warn!(file = %tmp.display(), error = %e, "could not remove an older snapshot");
+        }
+    }
 }

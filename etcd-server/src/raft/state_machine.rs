@@ -10,6 +10,7 @@
 //! under the store's write lock, so a snapshot (taken under the read lock) is
 //! always a consistent view.
 
+use super::removals::Removals;
 use super::snapshot_due::SnapshotDue;
 use super::snapshot_file;
 use super::typ::{Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership};
@@ -119,9 +120,11 @@ struct Applied {
 #[derive(Debug)]
 struct Snapshots {
     dir: PathBuf,
-    /// The newest snapshot on disk. The lock also serialises writing and
-    /// deleting snapshot files.
+    /// The newest snapshot on disk. The lock also serialises writing
+    /// snapshot files and renaming the older ones away.
     current: Mutex<Option<Current>>,
+    /// Older snapshots being cut down and deleted.
+    removals: Removals,
 }
 
 #[derive(Debug, Clone)]
@@ -165,7 +168,8 @@ impl StateMachine {
                 let (meta, bytes, start) = snapshot_file::read(newest)?;
                 let store = Store::restore(&bytes[start..])
                     .map_err(|e| super::durable_file::corrupt(newest, e))?;
-                snapshot_file::remove_others(snap_dir, newest)?;
+                let doomed = snapshot_file::doom_others(snap_dir, newest)?;
+                snapshot_file::cut_down_all(snap_dir, &doomed);
                 tracing::info!(file = %newest.display(), snapshot = %meta, "loaded the store from a snapshot");
                 let applied = Applied {
                     last_applied: meta.last_log_id,
@@ -186,6 +190,7 @@ impl StateMachine {
             snapshots: Arc::new(Snapshots {
                 dir: snap_dir.to_path_buf(),
                 current: Mutex::new(current),
+                removals: Removals::default(),
             }),
             due: Arc::new(SnapshotDue::new(snapshot_count)),
         })
@@ -270,6 +275,13 @@ pub(super) fn apply_entry(
     }
 }
 
+impl Drop for Snapshots {
+    /// Waits for the older snapshots to be deleted.
+    fn drop(&mut self) {
+        self.removals.wait();
+    }
+}
+
 impl Snapshots {
     /// Makes `bytes` (the snapshot `meta`) the current snapshot on disk,
     /// unless a newer one already is.
@@ -281,7 +293,13 @@ impl Snapshots {
                 return Ok(());
             }
         }
-        let path = snapshot_file::persist(&self.dir, meta, bytes)?;
+        let (path, doomed) = snapshot_file::persist(&self.dir, meta, bytes)?;
+        if !doomed.is_empty() {
+            // Not under the lock, and nothing waits for it (removals.rs).
+            let dir = self.dir.clone();
+            self.removals
+                .run(move || snapshot_file::cut_down_all(&dir, &doomed));
+        }
         *current = Some(Current {
             meta: meta.clone(),
             path,
