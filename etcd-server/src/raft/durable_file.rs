@@ -73,6 +73,12 @@ pub(super) fn remove_if_present(path: &Path) -> io::Result<()> {
 /// How much of a file [`remove_gradually`] frees at a time.
 const REMOVAL_STEP: u64 = 256 << 10;
 
+/// The longest rest between two cuts. When a cut itself is slow (8 ms was
+/// seen here on a busy disk), resting three times as long would make a
+/// 64 MiB segment take longer to delete than a busy member takes to fill
+/// the next one, and deletions would fall behind.
+const MAX_REST: Duration = Duration::from_millis(2);
+
 /// Deletes `path` (a file of `dir`) a slice at a time, resting between
 /// slices, for the sake of the syncs of the writes that run meanwhile.
 ///
@@ -81,8 +87,8 @@ const REMOVAL_STEP: u64 = 256 << 10;
 /// meanwhile: an unlink of a 64 MiB file took 16-18 ms here, and every
 /// fdatasync issued during it waited that long. Cut from its end 256 KiB at
 /// a time (0.2 ms each here, 0.6 ms at worst when idle) with three times
-/// that as rest after each cut, a sync waits for one cut at most. Without
-/// `discard` each cut is cheap.
+/// that as rest after each cut (at most [`MAX_REST`]), a sync waits for one
+/// cut at most. Without `discard` each cut is cheap.
 ///
 /// The file is first renamed to `<name>.tmp` (and the rename made durable):
 /// a crash midway then leaves no shortened file under its own name, only a
@@ -111,7 +117,7 @@ pub(super) fn cut_down(dir: &Path, doomed: &Path) -> io::Result<()> {
         len = len.saturating_sub(REMOVAL_STEP);
         file.set_len(len)?;
         if len > 0 {
-            std::thread::sleep((began.elapsed() * 3).min(Duration::from_millis(20)));
+            std::thread::sleep((began.elapsed() * 3).min(MAX_REST));
         }
     }
     drop(file);
