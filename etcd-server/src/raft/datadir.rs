@@ -13,7 +13,7 @@
 //!   start over from the newest snapshot, a few times;
 //! - any other damage is an error naming the file, never a silent gap.
 
-use super::durable_file::{corrupt, remove_if_present, remove_tmp_files, sync_dir};
+use super::durable_file::{corrupt, remove_if_present, remove_tmp_files, sync_dir, Pace};
 use super::snapshot_file;
 use super::state_machine::apply_entry;
 use super::typ::{LogId, SnapshotMeta, StoredMembership, Vote};
@@ -234,6 +234,7 @@ pub fn install_snapshot(snap_dir: &Path, meta: &SnapshotMeta, bytes: &[u8]) -> i
     std::fs::create_dir_all(snap_dir)?;
     remove_tmp_files(snap_dir)?;
     let (path, doomed) = snapshot_file::persist(snap_dir, meta, bytes)?;
-    snapshot_file::cut_down_all(snap_dir, &doomed);
+    // An offline tool: nothing else runs, no rests.
+    snapshot_file::cut_down_all(snap_dir, &doomed, Pace::AtOnce);
     Ok(path)
 }

@@ -10,6 +10,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// The suffix of files being written; they are never read back.
@@ -93,10 +94,30 @@ const MAX_REST: Duration = Duration::from_millis(2);
 /// The file is first renamed to `<name>.tmp` (and the rename made durable):
 /// a crash midway then leaves no shortened file under its own name, only a
 /// leftover that the next start deletes.
-pub(super) fn remove_gradually(dir: &Path, path: &Path) -> io::Result<()> {
+pub(super) fn remove_gradually(dir: &Path, path: &Path, pace: Pace<'_>) -> io::Result<()> {
     let doomed = doom(path)?;
     sync_dir(dir)?;
-    cut_down(dir, &doomed)
+    cut_down(dir, &doomed, pace)
+}
+
+/// Whether a deletion rests between its cuts.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Pace<'a> {
+    /// Nothing else runs (start-up, offline tools): no rest.
+    AtOnce,
+    /// Beside the log's writes: rest after each cut, until the flag says
+    /// to hurry (the store is closing: its owner waits for the deletion).
+    Gently(&'a AtomicBool),
+}
+
+impl Pace<'_> {
+    /// The rest after a cut that took `cut`.
+    fn rest(self, cut: Duration) -> Duration {
+        match self {
+            Pace::Gently(hurry) if !hurry.load(Ordering::Relaxed) => (cut * 3).min(MAX_REST),
+            _ => Duration::ZERO,
+        }
+    }
 }
 
 /// The first half of [`remove_gradually`]: renames `path` to `<name>.tmp`
@@ -109,15 +130,16 @@ pub(super) fn doom(path: &Path) -> io::Result<PathBuf> {
 
 /// The second half of [`remove_gradually`]: cuts `doomed` (a file of `dir`)
 /// down a slice at a time, then deletes it.
-pub(super) fn cut_down(dir: &Path, doomed: &Path) -> io::Result<()> {
+pub(super) fn cut_down(dir: &Path, doomed: &Path, pace: Pace<'_>) -> io::Result<()> {
     let file = OpenOptions::new().write(true).open(doomed)?;
     let mut len = file.metadata()?.len();
     while len > 0 {
         let began = Instant::now();
         len = len.saturating_sub(REMOVAL_STEP);
         file.set_len(len)?;
-        if len > 0 {
-            std::thread::sleep((began.elapsed() * 3).min(MAX_REST));
+        let rest = pace.rest(began.elapsed());
+        if len > 0 && !rest.is_zero() {
+            std::thread::sleep(rest);
         }
     }
     drop(file);
@@ -181,7 +203,8 @@ mod tests {
         // Several steps, the last one partial.
         fs::write(&path, vec![7u8; (2 * REMOVAL_STEP + 4096) as usize]).unwrap();
         fs::write(dir.path().join("other"), b"kept").unwrap();
-        remove_gradually(dir.path(), &path).unwrap();
+        let calm = AtomicBool::new(false);
+        remove_gradually(dir.path(), &path, Pace::Gently(&calm)).unwrap();
         let names: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
@@ -189,10 +212,25 @@ mod tests {
         assert_eq!(names, ["other"]);
         // An empty file, and a file that is not there.
         fs::write(&path, b"").unwrap();
-        remove_gradually(dir.path(), &path).unwrap();
+        remove_gradually(dir.path(), &path, Pace::AtOnce).unwrap();
         assert!(!path.exists());
-        let err = remove_gradually(dir.path(), &path).unwrap_err();
+        let err = remove_gradually(dir.path(), &path, Pace::AtOnce).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_gentle_deletion_rests_until_told_to_hurry() {
+        let hurry = AtomicBool::new(false);
+        let ms = Duration::from_millis;
+        let gently = Pace::Gently(&hurry);
+        assert_eq!(
+            gently.rest(Duration::from_micros(200)),
+            Duration::from_micros(600)
+        );
+        assert_eq!(gently.rest(ms(8)), MAX_REST);
+        hurry.store(true, Ordering::Relaxed);
+        assert_eq!(gently.rest(ms(8)), Duration::ZERO);
+        assert_eq!(Pace::AtOnce.rest(ms(8)), Duration::ZERO);
     }
 
     #[test]

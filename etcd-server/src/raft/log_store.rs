@@ -21,7 +21,7 @@
 //! entry, and the newest entries (`raft/entry_cache.rs`). Other reads go to
 //! the files (usually the page cache).
 
-use super::durable_file::remove_gradually;
+use super::durable_file::{remove_gradually, Pace};
 use super::entry_cache::EntryCache;
 use super::inline_io::blocking;
 pub use super::log_reader::LogReader;
@@ -106,11 +106,11 @@ impl LogStore {
         LogStore::open_with_segment_size(wal_dir, SEGMENT_SIZE)
     }
 
-    /// Waits until the segments purged so far are deleted (they go in the
+    /// Finishes deleting the segments purged so far (they go in the
     /// background).
     #[cfg(test)]
-    pub(super) fn wait_for_removals(&self) {
-        self.shared.removals.wait();
+    pub(super) fn finish_removals(&self) {
+        self.shared.removals.finish();
     }
 
     /// [`LogStore::open`] with another segment size (tests use small ones).
@@ -437,12 +437,12 @@ impl Shared {
         let paths: Vec<PathBuf> = gone.into_iter().map(|seg| seg.path).collect();
         if !paths.is_empty() {
             let dir = self.dir.clone();
-            self.removals.run(move || {
+            self.removals.run(move |hurry| {
                 for path in paths {
                     tracing::debug!(file = %path.display(), "removing a purged wal segment");
                     // Failing to delete only wastes disk: the purge point is
                     // durable.
-                    if let Err(e) = remove_gradually(&dir, &path) {
+                    if let Err(e) = remove_gradually(&dir, &path, Pace::Gently(hurry)) {
                         tracing::warn!(file = %path.display(), error = %e, "could not remove a purged wal segment");
                     }
                 }
@@ -488,12 +488,12 @@ impl Shared {
 }
 
 impl Drop for Shared {
-    /// Stops writing the spare segment, waits for purged segments to be
-    /// deleted, and writes the latest committed id if
+    /// Stops writing the spare segment, finishes deleting purged segments
+    /// (without rests), and writes the latest committed id if
     /// [`CommittedFile::save`] skipped it.
     fn drop(&mut self) {
         self.spare.stop();
-        self.removals.wait();
+        self.removals.finish();
         if self.failed.load(Ordering::SeqCst) {
             return;
         }

@@ -13,7 +13,8 @@
 //! long, so the files go a slice at a time
 //! ([`remove_gradually`](super::durable_file::remove_gradually)).
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Runs deletions in the background, one after the other, in the order given.
@@ -22,6 +23,8 @@ pub(super) struct Removals {
     /// The thread running the latest deletion given (it waits for the thread
     /// before it, so joining it waits for them all).
     last: Mutex<Option<JoinHandle<()>>>,
+    /// Set while [`Removals::finish`] waits: the deletions stop resting.
+    hurry: Arc<AtomicBool>,
 }
 
 impl Removals {
@@ -30,42 +33,38 @@ impl Removals {
     }
 
     /// Runs `delete` after the deletions given before, without waiting for
-    /// it (inline if no thread can be started).
-    pub(super) fn run(&self, delete: impl FnOnce() + Send + 'static) {
+    /// it. It gets the flag that tells it to stop resting between cuts.
+    pub(super) fn run(&self, delete: impl FnOnce(&AtomicBool) + Send + 'static) {
         let mut last = self.last();
         let before = last.take();
-        // Shared with the thread, so it can still run here should the
-        // thread not start.
-        let work = std::sync::Arc::new(Mutex::new(Some(delete)));
-        let theirs = work.clone();
+        let hurry = self.hurry.clone();
         let spawned = std::thread::Builder::new()
             .name("file-removal".into())
             .spawn(move || {
                 if let Some(before) = before {
                     let _ = before.join();
                 }
-                let delete = theirs.lock().unwrap_or_else(|p| p.into_inner()).take();
-                if let Some(delete) = delete {
-                    delete();
-                }
+                delete(&hurry);
             });
         match spawned {
             Ok(handle) => *last = Some(handle),
+            // What was to go is deleted after the next start: a renamed
+            // file by the start itself, a purged segment (which the start
+            // finds again) by a later purge.
             Err(e) => {
-                tracing::warn!(error = %e, "could not start a thread to delete files; deleting them now");
-                let delete = work.lock().unwrap_or_else(|p| p.into_inner()).take();
-                if let Some(delete) = delete {
-                    delete();
-                }
+                tracing::warn!(error = %e, "could not start a thread to delete files; they stay for now")
             }
         }
     }
 
-    /// Waits until every deletion given so far is done.
-    pub(super) fn wait(&self) {
+    /// Finishes every deletion given so far, without rests, and waits for
+    /// it (the owner is closing).
+    pub(super) fn finish(&self) {
         let last = self.last().take();
         if let Some(handle) = last {
+            self.hurry.store(true, Ordering::Relaxed);
             let _ = handle.join();
+            self.hurry.store(false, Ordering::Relaxed);
         }
     }
 }
@@ -73,28 +72,43 @@ impl Removals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
-    fn deletions_run_in_order_in_the_background_and_wait_sees_them_done() {
+    fn deletions_run_in_order_in_the_background_and_finish_hurries_them() {
         let done = Arc::new(Mutex::new(Vec::new()));
-        let removals = Removals::default();
+        let removals = Arc::new(Removals::default());
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let first = done.clone();
-        removals.run(move || {
+        removals.run(move |hurry| {
             // Held until the test lets it go: `run` did not wait for it.
             hold.recv().unwrap();
-            first.lock().unwrap().push(1);
+            first
+                .lock()
+                .unwrap()
+                .push((1, hurry.load(Ordering::Relaxed)));
         });
         for i in 2..=4 {
             let d = done.clone();
-            removals.run(move || d.lock().unwrap().push(i));
+            removals.run(move |hurry| d.lock().unwrap().push((i, hurry.load(Ordering::Relaxed))));
         }
         assert!(done.lock().unwrap().is_empty());
+        let finishing = {
+            let removals = removals.clone();
+            std::thread::spawn(move || removals.finish())
+        };
+        while !removals.hurry.load(Ordering::Relaxed) {
+            std::thread::yield_now();
+        }
         release.send(()).unwrap();
-        removals.wait();
-        assert_eq!(*done.lock().unwrap(), [1, 2, 3, 4]);
-        // Nothing left to wait for.
-        removals.wait();
+        finishing.join().unwrap();
+        // In order, each told to hurry.
+        let all = [(1, true), (2, true), (3, true), (4, true)];
+        assert_eq!(*done.lock().unwrap(), all);
+        // Nothing left to finish; later deletions rest again.
+        removals.finish();
+        let (tx, rx) = std::sync::mpsc::channel();
+        removals.run(move |hurry| tx.send(hurry.load(Ordering::Relaxed)).unwrap());
+        assert!(!rx.recv().unwrap());
+        removals.finish();
     }
 }

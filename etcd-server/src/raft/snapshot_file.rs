@@ -14,7 +14,9 @@
 //! fsynced; then the older snapshots are deleted. So the newest `.snap` file
 //! is always complete, and a damaged one is corruption, never a torn write.
 
-use super::durable_file::{corrupt, cut_down, doom, remove_tmp_files, sync_dir, write_durably};
+use super::durable_file::{
+    corrupt, cut_down, doom, remove_tmp_files, sync_dir, write_durably, Pace,
+};
 use super::typ::SnapshotMeta;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -166,9 +168,9 @@ pub(super) fn doom_others(dir: &Path, keep: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Cuts down and deletes the files [`persist`] or [`doom_others`] renamed.
-pub(super) fn cut_down_all(dir: &Path, doomed: &[PathBuf]) {
+pub(super) fn cut_down_all(dir: &Path, doomed: &[PathBuf], pace: Pace<'_>) {
     for tmp in doomed {
-        if let Err(e) = cut_down(dir, tmp) {
+        if let Err(e) = cut_down(dir, tmp, pace) {
             tracing::warn!(file = %tmp.display(), error = %e, "could not remove an older snapshot");
         }
     }

@@ -10,6 +10,7 @@
 //! under the store's write lock, so a snapshot (taken under the read lock) is
 //! always a consistent view.
 
+use super::durable_file::Pace;
 use super::removals::Removals;
 use super::snapshot_due::SnapshotDue;
 use super::snapshot_file;
@@ -169,7 +170,8 @@ impl StateMachine {
                 let store = Store::restore(&bytes[start..])
                     .map_err(|e| super::durable_file::corrupt(newest, e))?;
                 let doomed = snapshot_file::doom_others(snap_dir, newest)?;
-                snapshot_file::cut_down_all(snap_dir, &doomed);
+                // Nothing else runs yet: no rests.
+                snapshot_file::cut_down_all(snap_dir, &doomed, Pace::AtOnce);
                 tracing::info!(file = %newest.display(), snapshot = %meta, "loaded the store from a snapshot");
                 let applied = Applied {
                     last_applied: meta.last_log_id,
@@ -276,9 +278,9 @@ pub(super) fn apply_entry(
 }
 
 impl Drop for Snapshots {
-    /// Waits for the older snapshots to be deleted.
+    /// Finishes deleting the older snapshots (without rests).
     fn drop(&mut self) {
-        self.removals.wait();
+        self.removals.finish();
     }
 }
 
@@ -295,10 +297,11 @@ impl Snapshots {
         }
         let (path, doomed) = snapshot_file::persist(&self.dir, meta, bytes)?;
         if !doomed.is_empty() {
-            // Not under the lock, and nothing waits for it (removals.rs).
+            // Renamed away under the lock; cut down on the removal thread,
+            // which nothing waits for (removals.rs).
             let dir = self.dir.clone();
             self.removals
-                .run(move || snapshot_file::cut_down_all(&dir, &doomed));
+                .run(move |hurry| snapshot_file::cut_down_all(&dir, &doomed, Pace::Gently(hurry)));
         }
         *current = Some(Current {
             meta: meta.clone(),

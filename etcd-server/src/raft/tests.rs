@@ -522,7 +522,7 @@ async fn purge_then_reopen() {
     let (dir, mut log) = single_entry_batches(&tmp, 300, 20).await;
     let before = segments(&dir).len();
     log.purge(log_id(1, 12)).await.unwrap();
-    log.wait_for_removals();
+    log.finish_removals();
     assert!(
         segments(&dir).len() < before,
         "whole segments behind the purge point go"
