@@ -15,41 +15,34 @@ pub struct Seen {
     pub leader: Option<u64>,
 }
 
-/// The lines that tell how `now` differs from `before`, as member `me` says
-/// them: its role first (logged under `raft`), then its leader (under
-/// `raft.node`, where the reference's line comes from).
-pub fn changes(me: u64, before: &Seen, now: &Seen) -> Vec<(&'static str, String)> {
-    let mut lines = Vec::new();
-    let term = now.term;
+/// The reference's `raft` line for a change of role or term of member `me`
+/// (`<id> became leader at term 2`), if there is one.
+pub fn role_change(me: u64, before: &Seen, now: &Seen) -> Option<String> {
     // The reference says it again at every new term.
-    if now.state != before.state || now.term != before.term {
-        let role = match now.state {
-            ServerState::Leader => "leader",
-            ServerState::Candidate => "candidate",
-            // A learner follows like a follower (the reference does not
-            // tell them apart in this line).
-            ServerState::Follower | ServerState::Learner => "follower",
-            ServerState::Shutdown => return lines,
-        };
-        lines.push(("raft", format!("{} became {role} at term {term}", hex(me))));
+    if now.state == before.state && now.term == before.term {
+        return None;
     }
-    if now.leader != before.leader {
-        let (me, line) = (
-            hex(me),
-            match (before.leader, now.leader) {
-                (None, Some(l)) => format!("elected leader {} at term {term}", hex(l)),
-                (Some(l), None) => format!("lost leader {} at term {term}", hex(l)),
-                (Some(a), Some(b)) => format!(
-                    "changed leader from {} to {} at term {term}",
-                    hex(a),
-                    hex(b)
-                ),
-                (None, None) => unreachable!("the leader changed"),
-            },
-        );
-        lines.push(("raft.node", format!("{me} {line}")));
-    }
-    lines
+    let role = match now.state {
+        ServerState::Leader => "leader",
+        ServerState::Candidate => "candidate",
+        // A learner follows like a follower (the reference does not tell
+        // them apart in this line).
+        ServerState::Follower | ServerState::Learner => "follower",
+        ServerState::Shutdown => return None,
+    };
+    Some(format!("{} became {role} at term {}", hex(me), now.term))
+}
+
+/// The reference's `raft.node` line for a change of the leader member `me`
+/// knows (`<id> elected leader <id> at term 2`), if there is one.
+pub fn leader_change(me: u64, before: &Seen, now: &Seen) -> Option<String> {
+    let what = match (before.leader, now.leader) {
+        (None, Some(l)) => format!("elected leader {}", hex(l)),
+        (Some(l), None) => format!("lost leader {}", hex(l)),
+        (Some(a), Some(b)) if a != b => format!("changed leader from {} to {}", hex(a), hex(b)),
+        _ => return None,
+    };
+    Some(format!("{} {what} at term {}", hex(me), now.term))
 }
 
 /// Logs every change of role or leader of `raft` until it shuts down.
@@ -69,11 +62,11 @@ pub async fn log_changes(raft: typ::Raft, me: u64) {
                 leader: m.current_leader,
             }
         };
-        for (target, line) in changes(me, &before, &now) {
-            match target {
-                "raft.node" => tracing::info!(target: "raft.node", "{line}"),
-                _ => tracing::info!(target: "raft", "{line}"),
-            }
+        if let Some(line) = role_change(me, &before, &now) {
+            tracing::info!(target: "raft", "{line}");
+        }
+        if let Some(line) = leader_change(me, &before, &now) {
+            tracing::info!(target: "raft.node", "{line}");
         }
         before = now;
         if now.state == ServerState::Shutdown || rx.changed().await.is_err() {
@@ -94,16 +87,26 @@ mod tests {
         }
     }
 
+    /// Both lines, `None` where there is none.
+    fn lines(me: u64, before: &Seen, now: &Seen) -> (Option<String>, Option<String>) {
+        (role_change(me, before, now), leader_change(me, before, now))
+    }
+
+    fn some(role: &str, leader: &str) -> (Option<String>, Option<String>) {
+        let line = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        (line(role), line(leader))
+    }
+
     #[test]
     fn an_election_won_is_two_lines() {
         let before = seen(ServerState::Candidate, 2, None);
         let now = seen(ServerState::Leader, 2, Some(0xd844));
         assert_eq!(
-            changes(0xd844, &before, &now),
-            [
-                ("raft", "d844 became leader at term 2".to_owned()),
-                ("raft.node", "d844 elected leader d844 at term 2".to_owned())
-            ]
+            lines(0xd844, &before, &now),
+            some(
+                "d844 became leader at term 2",
+                "d844 elected leader d844 at term 2"
+            )
         );
     }
 
@@ -112,50 +115,43 @@ mod tests {
         let following = seen(ServerState::Follower, 3, Some(0xa));
         let candidate = seen(ServerState::Candidate, 4, None);
         assert_eq!(
-            changes(0xb, &following, &candidate),
-            [
-                ("raft", "b became candidate at term 4".to_owned()),
-                ("raft.node", "b lost leader a at term 4".to_owned())
-            ]
+            lines(0xb, &following, &candidate),
+            some("b became candidate at term 4", "b lost leader a at term 4")
         );
         let back = seen(ServerState::Follower, 5, Some(0xc));
         assert_eq!(
-            changes(0xb, &candidate, &back),
-            [
-                ("raft", "b became follower at term 5".to_owned()),
-                ("raft.node", "b elected leader c at term 5".to_owned())
-            ]
+            lines(0xb, &candidate, &back),
+            some(
+                "b became follower at term 5",
+                "b elected leader c at term 5"
+            )
         );
         let moved = seen(ServerState::Follower, 6, Some(0xa));
         assert_eq!(
-            changes(0xb, &back, &moved),
-            [
-                ("raft", "b became follower at term 6".to_owned()),
-                (
-                    "raft.node",
-                    "b changed leader from c to a at term 6".to_owned()
-                )
-            ]
+            lines(0xb, &back, &moved),
+            some(
+                "b became follower at term 6",
+                "b changed leader from c to a at term 6"
+            )
         );
     }
 
     #[test]
     fn nothing_changed_is_no_line() {
         let s = seen(ServerState::Follower, 3, Some(0xa));
-        assert!(changes(0xb, &s, &s).is_empty());
+        assert_eq!(lines(0xb, &s, &s), (None, None));
         let learner = seen(ServerState::Learner, 3, Some(0xa));
-        let became = |line: &str| vec![("raft", line.to_owned())];
         assert_eq!(
-            changes(0xb, &learner, &s),
-            became("b became follower at term 3")
+            lines(0xb, &learner, &s),
+            some("b became follower at term 3", "")
         );
         let again = seen(ServerState::Candidate, 7, None);
         let next = seen(ServerState::Candidate, 8, None);
         assert_eq!(
-            changes(0xb, &again, &next),
-            became("b became candidate at term 8")
+            lines(0xb, &again, &next),
+            some("b became candidate at term 8", "")
         );
         let shutdown = seen(ServerState::Shutdown, 3, Some(0xa));
-        assert!(changes(0xb, &s, &shutdown).is_empty());
+        assert_eq!(lines(0xb, &s, &shutdown), (None, None));
     }
 }
