@@ -236,8 +236,17 @@ mod tests {
     #[test]
     fn a_deletion_cut_short_is_a_leftover_the_next_open_removes() {
         let dir = tempfile::tempdir().unwrap();
-        // What a crash in the middle of remove_gradually leaves.
-        fs::write(tmp_path(&dir.path().join("segment")), vec![0u8; 4096]).unwrap();
+        // What a crash in the middle of remove_gradually leaves: the file
+        // renamed by `doom`, cut only part of the way.
+        let segment = dir.path().join("segment");
+        fs::write(&segment, vec![0u8; 4096]).unwrap();
+        let doomed = doom(&segment).unwrap();
+        OpenOptions::new()
+            .write(true)
+            .open(&doomed)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
         fs::write(dir.path().join("segment2"), b"whole").unwrap();
         remove_tmp_files(dir.path()).unwrap();
         let names: Vec<_> = fs::read_dir(dir.path())
