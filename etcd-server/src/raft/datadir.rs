@@ -234,7 +234,7 @@ pub fn install_snapshot(snap_dir: &Path, meta: &SnapshotMeta, bytes: &[u8]) -> i
     std::fs::create_dir_all(snap_dir)?;
     remove_tmp_files(snap_dir)?;
     let (path, doomed) = snapshot_file::persist(snap_dir, meta, bytes)?;
-    // An offline tool: nothing else runs, no rests.
+    // An offline tool: nothing else runs, one unlink.
     snapshot_file::cut_down_all(snap_dir, &doomed, Pace::AtOnce);
     Ok(path)
 }

@@ -100,24 +100,20 @@ pub(super) fn remove_gradually(dir: &Path, path: &Path, pace: Pace<'_>) -> io::R
     cut_down(dir, &doomed, pace)
 }
 
-/// Whether a deletion rests between its cuts.
+/// How a file is deleted.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Pace<'a> {
-    /// Nothing else runs (start-up, offline tools): no rest.
+    /// Nothing else runs (start-up, offline tools): in one unlink, the
+    /// quickest way.
     AtOnce,
-    /// Beside the log's writes: rest after each cut, until the flag says
-    /// to hurry (the store is closing: its owner waits for the deletion).
+    /// Beside the log's writes: cut down with a rest after each cut, until
+    /// the flag says to hurry (the store is closing); the rest goes at once.
     Gently(&'a AtomicBool),
 }
 
-impl Pace<'_> {
-    /// The rest after a cut that took `cut`.
-    fn rest(self, cut: Duration) -> Duration {
-        match self {
-            Pace::Gently(hurry) if !hurry.load(Ordering::Relaxed) => (cut * 3).min(MAX_REST),
-            _ => Duration::ZERO,
-        }
-    }
+/// The rest after a cut that took `cut`.
+fn rest(cut: Duration) -> Duration {
+    (cut * 3).min(MAX_REST)
 }
 
 /// The first half of [`remove_gradually`]: renames `path` to `<name>.tmp`
@@ -128,21 +124,21 @@ pub(super) fn doom(path: &Path) -> io::Result<PathBuf> {
     Ok(doomed)
 }
 
-/// The second half of [`remove_gradually`]: cuts `doomed` (a file of `dir`)
-/// down a slice at a time, then deletes it.
+/// The second half of [`remove_gradually`]: deletes `doomed` (a file of
+/// `dir`) at `pace`.
 pub(super) fn cut_down(dir: &Path, doomed: &Path, pace: Pace<'_>) -> io::Result<()> {
-    let file = OpenOptions::new().write(true).open(doomed)?;
-    let mut len = file.metadata()?.len();
-    while len > 0 {
-        let began = Instant::now();
-        len = len.saturating_sub(REMOVAL_STEP);
-        file.set_len(len)?;
-        let rest = pace.rest(began.elapsed());
-        if len > 0 && !rest.is_zero() {
-            std::thread::sleep(rest);
+    if let Pace::Gently(hurry) = pace {
+        let file = OpenOptions::new().write(true).open(doomed)?;
+        let mut len = file.metadata()?.len();
+        while len > 0 && !hurry.load(Ordering::Relaxed) {
+            let began = Instant::now();
+            len = len.saturating_sub(REMOVAL_STEP);
+            file.set_len(len)?;
+            if len > 0 {
+                std::thread::sleep(rest(began.elapsed()));
+            }
         }
     }
-    drop(file);
     fs::remove_file(doomed)?;
     sync_dir(dir)
 }
@@ -219,18 +215,19 @@ mod tests {
     }
 
     #[test]
-    fn a_gentle_deletion_rests_until_told_to_hurry() {
-        let hurry = AtomicBool::new(false);
-        let ms = Duration::from_millis;
-        let gently = Pace::Gently(&hurry);
-        assert_eq!(
-            gently.rest(Duration::from_micros(200)),
-            Duration::from_micros(600)
-        );
-        assert_eq!(gently.rest(ms(8)), MAX_REST);
-        hurry.store(true, Ordering::Relaxed);
-        assert_eq!(gently.rest(ms(8)), Duration::ZERO);
-        assert_eq!(Pace::AtOnce.rest(ms(8)), Duration::ZERO);
+    fn a_rest_is_three_cuts_long_up_to_the_cap() {
+        assert_eq!(rest(Duration::from_micros(200)), Duration::from_micros(600));
+        assert_eq!(rest(Duration::from_millis(8)), MAX_REST);
+    }
+
+    #[test]
+    fn a_hurried_deletion_removes_the_file_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        fs::write(&path, vec![7u8; (3 * REMOVAL_STEP) as usize]).unwrap();
+        let hurry = AtomicBool::new(true);
+        remove_gradually(dir.path(), &path, Pace::Gently(&hurry)).unwrap();
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -489,7 +489,7 @@ impl Shared {
 
 impl Drop for Shared {
     /// Stops writing the spare segment, finishes deleting purged segments
-    /// (without rests), and writes the latest committed id if
+    /// (at once), and writes the latest committed id if
     /// [`CommittedFile::save`] skipped it.
     fn drop(&mut self) {
         self.spare.stop();

@@ -23,7 +23,7 @@ pub(super) struct Removals {
     /// The thread running the latest deletion given (it waits for the thread
     /// before it, so joining it waits for them all).
     last: Mutex<Option<JoinHandle<()>>>,
-    /// Set while [`Removals::finish`] waits: the deletions stop resting.
+    /// Set while [`Removals::finish`] waits: the deletions finish at once.
     hurry: Arc<AtomicBool>,
 }
 
@@ -33,7 +33,7 @@ impl Removals {
     }
 
     /// Runs `delete` after the deletions given before, without waiting for
-    /// it. It gets the flag that tells it to stop resting between cuts.
+    /// it. It gets the flag that tells it to finish at once.
     pub(super) fn run(&self, delete: impl FnOnce(&AtomicBool) + Send + 'static) {
         let mut last = self.last();
         let before = last.take();
@@ -57,7 +57,7 @@ impl Removals {
         }
     }
 
-    /// Finishes every deletion given so far, without rests, and waits for
+    /// Finishes every deletion given so far at once, and waits for
     /// it (the owner is closing).
     pub(super) fn finish(&self) {
         let last = self.last().take();

@@ -170,7 +170,7 @@ impl StateMachine {
                 let store = Store::restore(&bytes[start..])
                     .map_err(|e| super::durable_file::corrupt(newest, e))?;
                 let doomed = snapshot_file::doom_others(snap_dir, newest)?;
-                // Nothing else runs yet: no rests.
+                // Nothing else runs yet: one unlink.
                 snapshot_file::cut_down_all(snap_dir, &doomed, Pace::AtOnce);
                 tracing::info!(file = %newest.display(), snapshot = %meta, "loaded the store from a snapshot");
                 let applied = Applied {
@@ -278,7 +278,7 @@ pub(super) fn apply_entry(
 }
 
 impl Drop for Snapshots {
-    /// Finishes deleting the older snapshots (without rests).
+    /// Finishes deleting the older snapshots (at once).
     fn drop(&mut self) {
         self.removals.finish();
     }
