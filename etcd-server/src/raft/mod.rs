@@ -18,6 +18,7 @@ mod inline_io;
 pub mod leadership;
 mod log_reader;
 pub mod log_store;
+mod low_priority;
 pub mod network;
 mod removals;
 pub mod runtime;

@@ -158,6 +158,34 @@ async fn snapshot_survives_reopen() {
 }
 
 #[tokio::test]
+async fn a_builder_snapshots_the_state_it_was_asked_for_in() {
+    // The copy is taken when openraft asks for the builder; writes applied
+    // while it builds are in the next snapshot, not in this one.
+    let tmp = TempDir::new().unwrap();
+    let mut sm = sm_at(tmp.path()).unwrap();
+    let mut entries = vec![membership(1, 1)];
+    entries.extend(ents(1, 2..20));
+    sm.apply(entries).await.unwrap();
+    let asked_for = saved(&sm);
+    let mut builder = sm.get_snapshot_builder().await;
+    sm.apply(ents(1, 20..30)).await.unwrap();
+    let built = builder.build_snapshot().await.unwrap();
+    assert_eq!(built.meta.last_log_id, Some(log_id(1, 19)));
+    let mut other = sm_at(&tmp.path().join("other")).unwrap();
+    let mut data = other.begin_receiving_snapshot().await.unwrap();
+    *data = *built.snapshot;
+    other.install_snapshot(&built.meta, data).await.unwrap();
+    assert_eq!(saved(&other), asked_for);
+    assert_ne!(saved(&sm), asked_for, "the later writes are in the store");
+    // A builder builds once.
+    let again = builder.build_snapshot().await.unwrap_err();
+    assert!(
+        again.to_string().contains("built its snapshot already"),
+        "{again}"
+    );
+}
+
+#[tokio::test]
 async fn install_refuses_damaged_or_mismatched_data() {
     let tmp = TempDir::new().unwrap();
     let mut sm = sm_at(&tmp.path().join("a")).unwrap();

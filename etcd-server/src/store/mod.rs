@@ -36,7 +36,7 @@ mod tests_ttl;
 
 pub use event::{Command, Event, NoWatchers, Sink};
 pub use history::{History, HISTORY_CAPACITY};
-pub use snapshot::SnapshotError;
+pub use snapshot::{Frozen, SnapshotError};
 pub use stats::{Counter, Stats};
 
 use crate::error::Error;

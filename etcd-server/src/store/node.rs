@@ -1,12 +1,17 @@
 //! Nodes of the v2 tree, laid out for memory: a file is one allocation holding
 //! its name and value, a directory is a hash table of its children keyed by name.
 //!
+//! A file's allocation is shared (reference-counted), so copying the tree
+//! copies no names or values: a snapshot copies the store between two
+//! applies in a fraction of the time that encoding it takes, and encodes the
+//! copy while writes go on (`Store::freeze`).
+//!
 //! A node does not store its full path: paths are rebuilt while walking, which
 //! keeps a key's overhead to the node itself (40 bytes) plus its table slot.
 
 use hashbrown::{DefaultHashBuilder, HashTable};
 use std::hash::BuildHasher;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 /// One hasher for every directory of the process (randomly seeded), so tables
 /// do not each carry their own.
@@ -34,18 +39,24 @@ pub enum Body {
     Dir(Box<Dir>),
 }
 
-/// A file's name and value in one allocation: `[name length: u32 LE][name][value]`.
+/// A file's name and value in one shared allocation:
+/// `[name length: u32 LE][name][value]`. Never changed once made (a write
+/// makes a new one), so a clone is a reference count.
 #[derive(Debug, Clone)]
-pub struct Packed(Box<[u8]>);
+pub struct Packed(Arc<[u8]>);
 
 impl Packed {
     fn new(name: &str, value: &[u8]) -> Self {
         let len = u32::try_from(name.len()).expect("key component longer than 4 GiB");
-        let mut buf = Vec::with_capacity(4 + name.len() + value.len());
-        buf.extend_from_slice(&len.to_le_bytes());
-        buf.extend_from_slice(name.as_bytes());
-        buf.extend_from_slice(value);
-        Packed(buf.into_boxed_slice())
+        // Collected from an iterator of known length: one allocation, with
+        // no intermediate buffer.
+        let bytes = len.to_le_bytes().into_iter();
+        Packed(
+            bytes
+                .chain(name.bytes())
+                .chain(value.iter().copied())
+                .collect(),
+        )
     }
 
     fn name_len(&self) -> usize {
@@ -58,14 +69,6 @@ impl Packed {
 
     fn value(&self) -> &[u8] {
         &self.0[4 + self.name_len()..]
-    }
-
-    /// The value, in this file's own buffer (no copy is allocated).
-    fn into_value(self) -> Vec<u8> {
-        let start = 4 + self.name_len();
-        let mut buf = Vec::from(self.0);
-        buf.drain(..start);
-        buf
     }
 }
 
@@ -122,14 +125,6 @@ impl Node {
         match &self.body {
             Body::File(p) => p.value(),
             Body::Dir(_) => &[],
-        }
-    }
-
-    /// The value of a file, moved out of the node; empty for a directory.
-    pub fn into_value(self) -> Vec<u8> {
-        match self.body {
-            Body::File(p) => p.into_value(),
-            Body::Dir(_) => Vec::new(),
         }
     }
 
@@ -266,20 +261,6 @@ mod tests {
         assert_eq!(n.value(), b"");
         assert_eq!(n.name(), "k☃");
         assert_eq!((n.created, n.modified), (3, 9));
-    }
-
-    #[test]
-    fn a_replaced_file_renders_as_before() {
-        let now = 1_700_000_000_000_000_000;
-        for value in [&b"plain"[..], b"", b"bad \xff utf-8", "snow ☃".as_bytes()] {
-            for expire in [0, now + 5_000_000_000] {
-                let n = Node::file("k☃", value, 3, expire);
-                let before = crate::store::view::repr(&n, "/d/k☃", false, false, now);
-                assert_eq!(crate::store::view::replaced(n, "/d/k☃", now), before);
-            }
-        }
-        assert_eq!(Node::file("k", b"v", 1, 0).into_value(), b"v");
-        assert_eq!(Node::dir("d", 1, 0).into_value(), b"");
     }
 
     #[test]

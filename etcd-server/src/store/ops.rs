@@ -184,7 +184,7 @@ impl Store {
                 }
                 let old = std::mem::replace(existing, node);
                 replaced_expire = old.expire;
-                event.prev_node = Some(view::replaced(old, &path, now));
+                event.prev_node = Some(view::repr(&old, &path, false, false, now));
             }
             None => {
                 parent.insert(node);

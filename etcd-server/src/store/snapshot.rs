@@ -34,16 +34,60 @@ pub enum SnapshotError {
     Corrupt(&'static str),
 }
 
+/// A copy of what [`Store::save`] writes (everything but the TTL index,
+/// which a restore rebuilds from the tree). Taking it copies the tree's
+/// tables but no names or values (they are shared, see `node.rs`), so a
+/// snapshot holds the store's lock only for that and encodes the copy after.
+#[derive(Debug, Clone)]
+pub struct Frozen {
+    root: Node,
+    index: u64,
+    version: u32,
+    history: History,
+    stats: Stats,
+}
+
+impl Frozen {
+    /// The store's index when the copy was taken.
+    pub fn index(&self) -> u64 {
+        self.index
+    }
+
+    /// The bytes [`Store::save`] gave when the copy was taken.
+    pub fn save(&self) -> Vec<u8> {
+        let f = self;
+        save_parts(&f.root, f.index, f.version, &f.history, &f.stats)
+    }
+}
+
+impl Store {
+    /// A copy of the state to save later; see [`Frozen`].
+    pub fn freeze(&self) -> Frozen {
+        Frozen {
+            root: self.root.clone(),
+            index: self.index,
+            version: self.version,
+            history: self.history.clone(),
+            stats: self.stats.clone(),
+        }
+    }
+}
+
 pub(super) fn save(store: &Store) -> Vec<u8> {
-    let mut w = Writer(Vec::with_capacity(64 + store.root.count() * 48));
+    let s = store;
+    save_parts(&s.root, s.index, s.version, &s.history, &s.stats)
+}
+
+fn save_parts(root: &Node, index: u64, version: u32, history: &History, stats: &Stats) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(64 + root.count() * 48));
     w.0.extend_from_slice(MAGIC);
-    w.uint(u64::from(store.version));
-    w.uint(store.index);
-    for v in store.stats.values() {
+    w.uint(u64::from(version));
+    w.uint(index);
+    for v in stats.values() {
         w.uint(v);
     }
-    write_node(&mut w, &store.root);
-    let h = &store.history;
+    write_node(&mut w, root);
+    let h = history;
     w.uint(h_capacity(h) as u64);
     w.uint(h.start_index);
     w.uint(h.last_index);

@@ -3,6 +3,8 @@
 //!
 //! - Determinism: the same commands give byte-identical snapshots and events.
 //! - Snapshots: save → restore → continue equals continuing directly.
+//! - A frozen copy saves as the store did when it was taken, whatever the
+//!   store does after (the two share every value).
 
 use super::testkit::{Harness, T0};
 use super::{Command, NoWatchers, SnapshotError, Store};
@@ -109,6 +111,26 @@ proptest! {
         prop_assert_eq!(rest_direct, rest_restored);
         prop_assert_eq!(direct.save(), restored.save());
         prop_assert_eq!(direct.ttl_count(), restored.ttl_count());
+    }
+
+    #[test]
+    fn a_frozen_copy_saves_the_state_it_was_taken_in(
+        ops in prop::collection::vec(op(), 0..80),
+        split in 0usize..80,
+    ) {
+        let split = split.min(ops.len());
+        let mut store = Store::new();
+        let mut t = T0;
+        run(&mut store, &mut t, &ops[..split]);
+        let bytes = store.save();
+        let frozen = store.freeze();
+        prop_assert_eq!(frozen.index(), store.index());
+        run(&mut store, &mut t, &ops[split..]);
+        prop_assert_eq!(frozen.save(), bytes);
+        // Dropping the copy leaves the store whole.
+        let later = store.save();
+        drop(frozen);
+        prop_assert_eq!(store.save(), later);
     }
 
     #[test]

@@ -19,17 +19,8 @@ pub fn expiration_fields(expire: i64, now: i64) -> (Option<String>, i64) {
 }
 
 fn base(node: &Node, key: &str, now: i64) -> NodeView {
-    let mut view = without_value(node, key, now);
-    if !node.is_dir() {
-        view.value = Some(lossy(node.value()).into_owned());
-    }
-    view
-}
-
-/// Every field of `node`'s view but its value.
-fn without_value(node: &Node, key: &str, now: i64) -> NodeView {
     let (expiration, ttl) = expiration_fields(node.expire, now);
-    NodeView {
+    let mut view = NodeView {
         key: key.to_owned(),
         value: None,
         dir: node.is_dir(),
@@ -38,18 +29,9 @@ fn without_value(node: &Node, key: &str, now: i64) -> NodeView {
         nodes: Vec::new(),
         modified_index: node.modified,
         created_index: node.created,
-    }
-}
-
-/// [`repr`] of a file that is being replaced (not recursive): its value
-/// buffer becomes the view's, so nothing is copied.
-pub fn replaced(node: Node, key: &str, now: i64) -> NodeView {
-    let mut view = without_value(&node, key, now);
+    };
     if !node.is_dir() {
-        view.value = Some(match String::from_utf8(node.into_value()) {
-            Ok(text) => text,
-            Err(e) => lossy(e.as_bytes()).into_owned(),
-        });
+        view.value = Some(lossy(node.value()).into_owned());
     }
     view
 }
