@@ -9,6 +9,12 @@ use etcd_server::tls::{self, Listener, ServerTls};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
+/// jemalloc rather than glibc's malloc: at 64 connections writing, the
+/// server did 12% more writes/s with it and its p99 was 13% lower, for 71 MiB
+/// of RSS after 100k keys instead of 58 (see the workspace Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn timestamp() -> String {
     logging::timestamp(now_nanos())
 }
