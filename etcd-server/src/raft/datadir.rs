@@ -235,6 +235,6 @@ pub fn install_snapshot(snap_dir: &Path, meta: &SnapshotMeta, bytes: &[u8]) -> i
     remove_tmp_files(snap_dir)?;
     let (path, doomed) = snapshot_file::persist(snap_dir, meta, bytes)?;
     // An offline tool: nothing else runs, one unlink.
-    snapshot_file::cut_down_all(snap_dir, &doomed, Pace::AtOnce);
+    snapshot_file::cut_down_all(&doomed, Pace::AtOnce);
     Ok(path)
 }

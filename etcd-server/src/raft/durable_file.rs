@@ -97,7 +97,7 @@ const MAX_REST: Duration = Duration::from_millis(2);
 pub(super) fn remove_gradually(dir: &Path, path: &Path, pace: Pace<'_>) -> io::Result<()> {
     let doomed = doom(path)?;
     sync_dir(dir)?;
-    cut_down(dir, &doomed, pace)
+    cut_down(&doomed, pace)
 }
 
 /// How a file is deleted.
@@ -124,9 +124,10 @@ pub(super) fn doom(path: &Path) -> io::Result<PathBuf> {
     Ok(doomed)
 }
 
-/// The second half of [`remove_gradually`]: deletes `doomed` (a file of
-/// `dir`) at `pace`.
-pub(super) fn cut_down(dir: &Path, doomed: &Path, pace: Pace<'_>) -> io::Result<()> {
+/// The second half of [`remove_gradually`]: deletes `doomed` at `pace`.
+/// The unlink is not synced: should a crash undo it, the next start deletes
+/// the `*.tmp` anyway.
+pub(super) fn cut_down(doomed: &Path, pace: Pace<'_>) -> io::Result<()> {
     if let Pace::Gently(hurry) = pace {
         let file = OpenOptions::new().write(true).open(doomed)?;
         let mut len = file.metadata()?.len();
@@ -139,8 +140,7 @@ pub(super) fn cut_down(dir: &Path, doomed: &Path, pace: Pace<'_>) -> io::Result<
             }
         }
     }
-    fs::remove_file(doomed)?;
-    sync_dir(dir)
+    fs::remove_file(doomed)
 }
 
 /// Removes the leftovers of interrupted writes and deletions (`*.tmp`) from

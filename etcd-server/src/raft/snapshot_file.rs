@@ -168,9 +168,9 @@ pub(super) fn doom_others(dir: &Path, keep: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Cuts down and deletes the files [`persist`] or [`doom_others`] renamed.
-pub(super) fn cut_down_all(dir: &Path, doomed: &[PathBuf], pace: Pace<'_>) {
+pub(super) fn cut_down_all(doomed: &[PathBuf], pace: Pace<'_>) {
     for tmp in doomed {
-        if let Err(e) = cut_down(dir, tmp, pace) {
+        if let Err(e) = cut_down(tmp, pace) {
             tracing::warn!(file = %tmp.display(), error = %e, "could not remove an older snapshot");
         }
     }

@@ -190,7 +190,7 @@ impl StateMachine {
                     .map_err(|e| super::durable_file::corrupt(newest, e))?;
                 let doomed = snapshot_file::doom_others(snap_dir, newest)?;
                 // Nothing else runs yet: one unlink.
-                snapshot_file::cut_down_all(snap_dir, &doomed, Pace::AtOnce);
+                snapshot_file::cut_down_all(&doomed, Pace::AtOnce);
                 tracing::info!(file = %newest.display(), snapshot = %meta, "loaded the store from a snapshot");
                 let applied = Applied {
                     last_applied: meta.last_log_id,
@@ -318,9 +318,8 @@ impl Snapshots {
         if !doomed.is_empty() {
             // Renamed away under the lock; cut down on the removal thread,
             // which nothing waits for (removals.rs).
-            let dir = self.dir.clone();
             self.removals
-                .run(move |hurry| snapshot_file::cut_down_all(&dir, &doomed, Pace::Gently(hurry)));
+                .run(move |hurry| snapshot_file::cut_down_all(&doomed, Pace::Gently(hurry)));
         }
         *current = Some(Current {
             meta: meta.clone(),
