@@ -12,7 +12,7 @@ use std::io;
 
 /// How much the thread's nice value is raised (the scheduler then gives it
 /// about a tenth of the weight of a thread at the default priority).
-pub(super) const NICE_INCREMENT: i32 = 10;
+const NICE_INCREMENT: i32 = 10;
 
 /// The highest nice value there is.
 const NICEST: i32 = 19;

@@ -38,7 +38,7 @@ pub enum SnapshotError {
 /// which a restore rebuilds from the tree). Taking it copies the tree's
 /// tables but no names or values (they are shared, see `node.rs`), so a
 /// snapshot holds the store's lock only for that and encodes the copy after.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Frozen {
     root: Node,
     index: u64,
@@ -55,8 +55,13 @@ impl Frozen {
 
     /// The bytes [`Store::save`] gave when the copy was taken.
     pub fn save(&self) -> Vec<u8> {
-        let f = self;
-        save_parts(&f.root, f.index, f.version, &f.history, &f.stats)
+        save_parts(
+            &self.root,
+            self.index,
+            self.version,
+            &self.history,
+            &self.stats,
+        )
     }
 }
 
@@ -74,8 +79,13 @@ impl Store {
 }
 
 pub(super) fn save(store: &Store) -> Vec<u8> {
-    let s = store;
-    save_parts(&s.root, s.index, s.version, &s.history, &s.stats)
+    save_parts(
+        &store.root,
+        store.index,
+        store.version,
+        &store.history,
+        &store.stats,
+    )
 }
 
 fn save_parts(root: &Node, index: u64, version: u32, history: &History, stats: &Stats) -> Vec<u8> {
