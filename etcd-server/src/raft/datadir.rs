@@ -233,7 +233,8 @@ pub fn reset_log(wal_dir: &Path, last: LogId, vote: Vote) -> io::Result<()> {
 pub fn install_snapshot(snap_dir: &Path, meta: &SnapshotMeta, bytes: &[u8]) -> io::Result<PathBuf> {
     std::fs::create_dir_all(snap_dir)?;
     remove_tmp_files(snap_dir)?;
-    let (path, doomed) = snapshot_file::persist(snap_dir, meta, bytes)?;
+    let (path, doomed) =
+        snapshot_file::persist(snap_dir, meta, bytes, snapshot_file::Writing::AtOnce)?;
     // An offline tool: nothing else runs, one unlink.
     snapshot_file::cut_down_all(&doomed, Pace::AtOnce);
     Ok(path)

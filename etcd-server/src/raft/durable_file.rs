@@ -7,6 +7,7 @@
 //! `*.tmp` is an incomplete write (or deletion) and is deleted when the
 //! directory is opened.
 
+use super::gentle_write::{write_gently, Data};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -26,6 +27,14 @@ pub fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     write_durably_with(dir, name, |f| f.write_all(bytes))
 }
 
+/// [`write_durably`] for a large file written beside the log's appends: the
+/// bytes go to the disk gently (see [`super::gentle_write`]).
+pub(super) fn write_durably_gently(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
+    replace_durably(dir, name, |tmp, file| {
+        write_gently(tmp, file, 0, Data::Bytes(bytes), None)
+    })
+}
+
 /// Atomically and durably replaces `dir/name` with what `write` writes
 /// (buffered, so a large file is streamed rather than built in memory). On
 /// an error the temporary file is removed and `dir/name` is left as it was.
@@ -33,6 +42,21 @@ pub fn write_durably_with(
     dir: &Path,
     name: &str,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    replace_durably(dir, name, |_, file| {
+        let mut buffered = io::BufWriter::new(file);
+        write(&mut buffered)?;
+        buffered.flush()
+    })
+}
+
+/// Creates `dir/name.tmp`, lets `fill` write it (given its path and an open
+/// handle), syncs it, renames it over `dir/name` and syncs `dir`. On an
+/// error the temporary file is removed and `dir/name` is left as it was.
+fn replace_durably(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&Path, &File) -> io::Result<()>,
 ) -> io::Result<()> {
     let path = dir.join(name);
     let tmp = tmp_path(&path);
@@ -42,12 +66,8 @@ pub fn write_durably_with(
             .create(true)
             .truncate(true)
             .open(&tmp)?;
-        let mut buffered = io::BufWriter::new(file);
-        write(&mut buffered)?;
-        buffered
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()
+        fill(&tmp, &file)?;
+        file.sync_all()
     })();
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);

@@ -14,6 +14,7 @@ pub mod datadir;
 pub mod durable_file;
 mod entry_cache;
 pub mod forward;
+mod gentle_write;
 mod inline_io;
 pub mod leadership;
 mod log_reader;

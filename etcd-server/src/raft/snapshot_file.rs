@@ -15,7 +15,7 @@
 //! is always complete, and a damaged one is corruption, never a torn write.
 
 use super::durable_file::{
-    corrupt, cut_down, doom, remove_tmp_files, sync_dir, write_durably, Pace,
+    corrupt, cut_down, doom, remove_tmp_files, sync_dir, write_durably, write_durably_gently, Pace,
 };
 use super::typ::SnapshotMeta;
 use std::io;
@@ -129,6 +129,17 @@ pub(super) fn read(path: &Path) -> io::Result<(SnapshotMeta, Vec<u8>, usize)> {
     Ok((meta, bytes, start))
 }
 
+/// How [`persist`] writes a snapshot file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Writing {
+    /// As fast as the disk takes it: something waits for the file (a
+    /// received snapshot, an offline tool).
+    AtOnce,
+    /// Beside the log's appends, which must not wait for it (a snapshot
+    /// built in the background; see [`super::gentle_write`]).
+    Gently,
+}
+
 /// Durably writes the snapshot file `bytes` (described by `meta`), then
 /// renames every other snapshot file to a `*.tmp` (durably: no start reads
 /// them again). Returns the new file's path and the renamed files, for the
@@ -138,9 +149,13 @@ pub(super) fn persist(
     dir: &Path,
     meta: &SnapshotMeta,
     bytes: &[u8],
+    how: Writing,
 ) -> io::Result<(PathBuf, Vec<PathBuf>)> {
     let name = file_name(meta);
-    write_durably(dir, &name, bytes)?;
+    match how {
+        Writing::AtOnce => write_durably(dir, &name, bytes)?,
+        Writing::Gently => write_durably_gently(dir, &name, bytes)?,
+    }
     let path = dir.join(&name);
     let doomed = doom_others(dir, &path)?;
     Ok((path, doomed))

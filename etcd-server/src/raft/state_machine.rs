@@ -14,7 +14,7 @@ use super::durable_file::Pace;
 use super::low_priority;
 use super::removals::Removals;
 use super::snapshot_due::SnapshotDue;
-use super::snapshot_file;
+use super::snapshot_file::{self, Writing};
 use super::typ::{Entry, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership};
 use super::{Response, TypeConfig};
 use crate::store::{Frozen, Sink, Store};
@@ -306,7 +306,7 @@ impl Drop for Snapshots {
 impl Snapshots {
     /// Makes `bytes` (the snapshot `meta`) the current snapshot on disk,
     /// unless a newer one already is.
-    fn persist(&self, meta: &SnapshotMeta, bytes: &[u8]) -> io::Result<()> {
+    fn persist(&self, meta: &SnapshotMeta, bytes: &[u8], how: Writing) -> io::Result<()> {
         let mut current = lock(&self.current);
         if let Some(cur) = &*current {
             if cur.meta.last_log_id > meta.last_log_id {
@@ -314,7 +314,7 @@ impl Snapshots {
                 return Ok(());
             }
         }
-        let (path, doomed) = snapshot_file::persist(&self.dir, meta, bytes)?;
+        let (path, doomed) = snapshot_file::persist(&self.dir, meta, bytes, how)?;
         if !doomed.is_empty() {
             // Renamed away under the lock; cut down on the removal thread,
             // which nothing waits for (removals.rs).
@@ -344,7 +344,7 @@ impl Snapshots {
 /// Encodes `state` and makes it the current snapshot on disk.
 fn build(state: StateCopy, snapshots: &Snapshots, due: &SnapshotDue) -> io::Result<Snapshot> {
     let (meta, bytes, _, writes) = state.encoded()?;
-    snapshots.persist(&meta, &bytes)?;
+    snapshots.persist(&meta, &bytes, Writing::Gently)?;
     due.covered(writes);
     tracing::info!(snapshot = %meta, bytes = bytes.len(), "built a snapshot");
     Ok(Snapshot {
@@ -448,9 +448,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 )
             })?;
             if file_meta == meta {
-                snapshots.persist(&meta, &bytes)?;
+                snapshots.persist(&meta, &bytes, Writing::AtOnce)?;
             } else {
-                snapshots.persist(&meta, &snapshot_file::encode(&meta, data)?)?;
+                let bytes = snapshot_file::encode(&meta, data)?;
+                snapshots.persist(&meta, &bytes, Writing::AtOnce)?;
             }
             Ok((store, meta))
         })

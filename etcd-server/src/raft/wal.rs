@@ -39,13 +39,14 @@
 //! acknowledged entries and makes the open fail with an error naming the file.
 
 use super::durable_file::{corrupt, sync_dir, write_durably};
+use super::gentle_write::{write_gently, Data};
 use super::typ::{Entry, LogId, Vote};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// The first bytes of every segment file (format version 1).
@@ -132,9 +133,9 @@ pub(super) fn write_spare(dir: &Path, size: u64, pace: Pace<'_>) -> io::Result<F
 pub(super) enum Pace<'a> {
     /// As fast as the disk takes it: something waits for the segment.
     Full,
-    /// In the background, leaving the disk idle three quarters of the time,
-    /// so that the syncs of appends meanwhile seldom queue behind zeros.
-    /// Stops with an `Interrupted` error once the flag is set.
+    /// In the background, so that the syncs of appends meanwhile seldom
+    /// queue behind zeros (see [`super::gentle_write`]). Stops with an
+    /// `Interrupted` error once the flag is set.
     Background(&'a AtomicBool),
 }
 
@@ -163,37 +164,34 @@ pub(super) fn fill_with_zeros(
     size: u64,
     pace: Pace<'_>,
 ) -> io::Result<bool> {
-    /// Written this much at a time.
-    const CHUNK: usize = 1 << 20;
     let start = file.metadata()?.len();
     if !preallocate(path, file, size)? {
         return Ok(false);
     }
-    let zeros = vec![0u8; CHUNK];
-    let mut at = start;
-    while at < size {
-        let began = Instant::now();
-        let n = usize::try_from(size - at).map_or(CHUNK, |left| left.min(CHUNK));
-        file.write_all_at(&zeros[..n], at)?;
-        at += n as u64;
-        if let Pace::Background(stop) = pace {
-            // Each chunk synced on its own, so that the disk never has a long
-            // queue of zeros in front of an append's sync.
-            file.sync_data()?;
-            if stop.load(Ordering::Relaxed) {
-                return Err(io::Error::new(
-                    io::ErrorKind::Interrupted,
-                    "stopped writing the segment's zeros",
-                ));
-            }
-            if at < size {
-                std::thread::sleep(began.elapsed() * 3);
+    match pace {
+        Pace::Full => {
+            /// Written this much at a time.
+            const CHUNK: usize = 1 << 20;
+            let zeros = vec![0u8; CHUNK];
+            let mut at = start;
+            while at < size {
+                let n = usize::try_from(size - at).map_or(CHUNK, |left| left.min(CHUNK));
+                file.write_all_at(&zeros[..n], at)?;
+                at += n as u64;
             }
         }
+        Pace::Background(stop) => {
+            let zeros = Data::Zeros(size - start);
+            write_gently(path, file, start, zeros, Some(stop)).map_err(|e| {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    io::Error::new(e.kind(), "stopped writing the segment's zeros")
+                } else {
+                    e
+                }
+            })?;
+        }
     }
-    if let Pace::Full = pace {
-        file.sync_data()?;
-    }
+    file.sync_data()?;
     Ok(true)
 }
 
