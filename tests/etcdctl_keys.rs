@@ -138,6 +138,31 @@ const STEPS: &[Step] = &[
         "",
     ),
     (&["--debug", "--no-sync", "get", "/dbg/none"], ""),
+    // Only the command's own flags are moved before the positional
+    // arguments; anything else that starts with `-` stays one of them.
+    (&["set", "/ctl/dash3", "-dash"], ""),
+    (&["get", "/ctl/dash3", "-x", "y"], ""),
+    (&["set", "/ctl/f", "v", "--bogus"], ""),
+    (&["mk", "/ctl/m", "-v"], ""),
+    (&["update", "/ctl/m", "-w", "--ttl", "0x_10"], ""),
+    (&["get", "/ctl/m", "--sort", "-x"], ""),
+    (&["rm", "/ctl/m", "--nope"], ""),
+    (&["rmdir", "/ctl/nodir", "--bogus"], ""),
+    (&["set", "/ctl/g", "v", "--ttl", "--", "x"], ""),
+    // Go's underscores in numbers.
+    (
+        &[
+            "--debug",
+            "--no-sync",
+            "set",
+            "--ttl",
+            "1_000",
+            "/dbg/u",
+            "v",
+        ],
+        "",
+    ),
+    (&["set", "--ttl", "1__0", "/ctl/u", "v"], ""),
 ];
 
 /// Replaces the volatile parts: the endpoint, expiration times and TTLs.
@@ -187,7 +212,18 @@ fn run(bin: &Path, url: &str, args: &[&str], stdin: &str) -> (String, String, i3
     let mut input = child.stdin.take().expect("stdin");
     input.write_all(stdin.as_bytes()).expect("write stdin");
     drop(input);
+    // A command that hangs is killed (and then shows exit code -1).
+    let (done, watchdog) = std::sync::mpsc::channel::<()>();
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            watchdog.recv_timeout(std::time::Duration::from_secs(30))
+        {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    });
     let out = child.wait_with_output().expect("wait");
+    drop(done);
     (
         normalise(&String::from_utf8_lossy(&out.stdout), url),
         normalise(&String::from_utf8_lossy(&out.stderr), url),
@@ -254,6 +290,12 @@ fn unreachable_endpoints_report_like_the_reference() {
         &["--no-sync", "mk", "--in-order", "/x", "v"],
         &["ls"],
         &["get"],
+        // Watches that would ride out a lost connection still fail at once
+        // when no endpoint answers their first poll.
+        &["--no-sync", "watch", "/x"],
+        &["--no-sync", "watch", "--forever", "/x"],
+        &["--no-sync", "exec-watch", "true", "/x"],
+        &["--no-sync", "exec-watch", "-r", "/x", "--", "true"],
     ];
     for args in cases {
         let expected = run(Path::new("etcdctl"), &dead, args, "");

@@ -43,6 +43,7 @@ pub struct WatchRequest {
     wait_index: Option<u64>,
     resync: bool,
     give_up_after: Option<Duration>,
+    fail_unreachable_at_start: bool,
 }
 
 impl WatchRequest {
@@ -54,6 +55,7 @@ impl WatchRequest {
             wait_index: None,
             resync: false,
             give_up_after: None,
+            fail_unreachable_at_start: false,
         }
     }
 
@@ -81,6 +83,15 @@ impl WatchRequest {
     /// could be reached for this long (by default the stream retries forever).
     pub fn give_up_after(mut self, limit: Duration) -> Self {
         self.give_up_after = Some(limit);
+        self
+    }
+
+    /// For [`WatchRequest::stream`]: end with the error at once when no
+    /// endpoint can be reached for the first poll, as a one-shot watch does.
+    /// Once an endpoint has answered, lost connections are ridden out as
+    /// usual. By default the stream retries from the start.
+    pub fn fail_unreachable_at_start(mut self, on: bool) -> Self {
+        self.fail_unreachable_at_start = on;
         self
     }
 
@@ -158,7 +169,11 @@ impl WatchRequest {
         let next = self.wait_index;
         WatchStream {
             pending: None,
-            cursor: Some(Cursor { watch: self, next }),
+            cursor: Some(Cursor {
+                watch: self,
+                next,
+                answered: false,
+            }),
             done: false,
         }
     }
@@ -201,6 +216,8 @@ struct Cursor {
     watch: WatchRequest,
     /// The index to wait for next; `None` until the first answer pins it.
     next: Option<u64>,
+    /// Whether an endpoint has answered a poll of this stream.
+    answered: bool,
 }
 
 type Step<T, S> = Pin<Box<dyn Future<Output = (S, Option<Result<T>>)> + Send>>;
@@ -272,6 +289,7 @@ async fn next_event(mut cur: Cursor) -> (Cursor, Option<Result<WatchEvent>>) {
         let req = cur.watch.request(cur.next, false);
         let outcome = match cur.watch.client.open(&req).await {
             Ok((resp, _)) => {
+                cur.answered = true;
                 let headers = ResponseHeaders::from_map(resp.headers());
                 if cur.next.is_none() && resp.status().is_success() && headers.etcd_index > 0 {
                     // The watch covers every change after this index; pin it so a
@@ -280,7 +298,12 @@ async fn next_event(mut cur: Cursor) -> (Cursor, Option<Result<WatchEvent>>) {
                 }
                 read_whole(resp).await.map_err(|_| None)
             }
-            Err(e) if e.is_unavailable() => Err(Some(e)),
+            Err(e) if e.is_unavailable() => {
+                if cur.watch.fail_unreachable_at_start && !cur.answered {
+                    return (cur, Some(Err(e)));
+                }
+                Err(Some(e))
+            }
             Err(e) => return (cur, Some(Err(e))),
         };
         let raw = match outcome {

@@ -129,7 +129,7 @@ async fn run_group(ctx: &mut Ctx, group: &'static Command, args: &[String]) -> i
 
 async fn run_leaf(ctx: &mut Ctx, path: &[&str], cmd: &'static Command, args: &[String]) -> i32 {
     let help_path = format!("{APP} {}", path.join(" "));
-    let matches = match parse(cmd.flags, &reorder(args)) {
+    let matches = match parse(cmd.flags, &reorder(cmd.flags, args)) {
         Ok(mut m) => {
             m.raw = args.to_vec();
             m

@@ -89,38 +89,51 @@ pub enum ParseError {
     Flag(String),
 }
 
-/// urfave/cli v1's reordering of a command's arguments: flags (with the value
-/// that follows a flag without `=`, unless it starts with `-`) first, then `--`
-/// if one was present, then the positional arguments.
-pub fn reorder(args: &[String]) -> Vec<String> {
-    let mut flags = Vec::new();
+/// urfave/cli v1's reordering of a command's arguments (`flags`: the
+/// command's own). Arguments naming one of those flags (or `-h`/`--help`)
+/// move to the front; so does the argument after such a flag written
+/// without `=`, unless it names a flag itself, even when the flag is a
+/// switch, and even when that argument is `--`. The first other `--` ends
+/// the scan: it goes after the moved flags, followed by the arguments left
+/// in place and everything after it. Anything else, including an argument
+/// that starts with `-` but names no flag of the command (`set /k -dash`),
+/// stays a positional argument in its place.
+pub fn reorder(flags: &[Flag], args: &[String]) -> Vec<String> {
+    let mut moved = Vec::new();
     let mut positionals = Vec::new();
-    let mut terminator = false;
-    let mut expect_value = false;
+    let mut value_may_follow = false;
     for (i, arg) in args.iter().enumerate() {
-        if arg == "--" {
-            terminator = true;
-            positionals.extend_from_slice(&args[i + 1..]);
-            break;
-        }
-        if expect_value && !arg.starts_with('-') {
-            flags.push(arg.clone());
-            expect_value = false;
-            continue;
-        }
-        expect_value = false;
-        if arg != "-" && arg.starts_with('-') {
-            flags.push(arg.clone());
-            expect_value = !arg.contains('=');
+        let is_flag = names_flag(flags, arg);
+        if value_may_follow && !is_flag {
+            moved.push(arg.clone());
+            value_may_follow = false;
+        } else if arg == "--" {
+            moved.push("--".into());
+            moved.append(&mut positionals);
+            moved.extend_from_slice(&args[i + 1..]);
+            return moved;
+        } else if is_flag {
+            moved.push(arg.clone());
+            value_may_follow = !arg.contains('=');
         } else {
             positionals.push(arg.clone());
         }
     }
-    if terminator {
-        flags.push("--".into());
+    moved.append(&mut positionals);
+    moved
+}
+
+/// Whether `arg` names one of `flags` or the help flag, as urfave/cli v1
+/// recognises it for reordering: two leading dashes stripped (or one), one
+/// more if one is left, then the part before any `=`.
+pub fn names_flag(flags: &[Flag], arg: &str) -> bool {
+    if arg == "-" || arg == "--" || !arg.starts_with('-') {
+        return false;
     }
-    flags.extend(positionals);
-    flags
+    let mut name = arg.strip_prefix("--").unwrap_or(arg);
+    name = name.strip_prefix('-').unwrap_or(name);
+    let name = name.split('=').next().unwrap_or(name);
+    name == "help" || name == "h" || flags.iter().any(|f| f.names.contains(&name))
 }
 
 /// Go's `flag.FlagSet.Parse` over `flags`: stops at the first non-flag
@@ -216,25 +229,23 @@ fn parse_int(s: &str) -> Result<i64, &'static str> {
         _ => (false, s),
     };
     let lower = rest.to_ascii_lowercase();
-    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_owned(), true)
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
     } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_owned(), true)
+        (8, d)
     } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_owned(), true)
+        (2, d)
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_owned(), true)
+        (8, &lower[1..])
     } else {
-        (10, lower.clone(), false)
+        (10, lower.as_str())
     };
-    if digits.contains('_') {
-        // Underscores are only allowed between digits, with a base prefix.
-        if !prefixed || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
-            return Err("parse error");
-        }
+    if digits.contains('_') && !underscores_ok(rest) {
+        return Err("parse error");
     }
     let digits: String = digits.chars().filter(|&c| c != '_').collect();
-    if digits.is_empty() {
+    // `from_str_radix` would take a second sign (`++5`); Go does not.
+    if digits.is_empty() || digits.starts_with('+') {
         return Err("parse error");
     }
     let magnitude = u64::from_str_radix(&digits, radix).map_err(|e| match e.kind() {
@@ -249,6 +260,35 @@ fn parse_int(s: &str) -> Result<i64, &'static str> {
     } else {
         i64::try_from(magnitude).map_err(|_| "value out of range")
     }
+}
+
+/// Go's rule for `_` in an integer of base 0 (`rest`: without its sign):
+/// each one between two digits, or between the `0x`/`0o`/`0b` prefix and a
+/// digit (`1_000`, `0x_10`, `0_10`; not `_1`, `1_`, `1__0`).
+fn underscores_ok(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    let (mut i, mut after_digit, mut hex) = (0, false, false);
+    if b.len() >= 2 && b[0] == b'0' && matches!(b[1].to_ascii_lowercase(), b'b' | b'o' | b'x') {
+        i = 2;
+        after_digit = true;
+        hex = b[1].eq_ignore_ascii_case(&b'x');
+    }
+    let mut after_underscore = false;
+    for &c in &b[i..] {
+        if c.is_ascii_digit() || hex && c.is_ascii_hexdigit() {
+            (after_digit, after_underscore) = (true, false);
+        } else if c == b'_' {
+            if !after_digit {
+                return false;
+            }
+            (after_digit, after_underscore) = (false, true);
+        } else if after_underscore {
+            return false;
+        } else {
+            after_digit = false;
+        }
+    }
+    !after_underscore
 }
 
 /// Go's `time.ParseDuration` (negative durations count as zero here, as a
@@ -317,20 +357,44 @@ mod tests {
 
     #[test]
     fn reorder_moves_flags_and_their_values_first() {
-        assert_eq!(
-            reorder(&args(&["/k", "v", "--ttl", "50"])),
-            args(&["--ttl", "50", "/k", "v"])
-        );
-        assert_eq!(
-            reorder(&args(&["/k", "--", "-dash"])),
-            args(&["--", "/k", "-dash"])
-        );
-        // A value is taken even after a boolean flag; Go parsing then stops there.
-        assert_eq!(
-            reorder(&args(&["--recursive", "/dir", "--", "sh", "-c", "x"])),
-            args(&["--recursive", "/dir", "--", "sh", "-c", "x"])
-        );
-        assert_eq!(reorder(&args(&["-", "--ttl=5"])), args(&["--ttl=5", "-"]));
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["/k", "v", "--ttl", "50"], &["--ttl", "50", "/k", "v"]),
+            (&["/k", "--", "-dash"], &["--", "/k", "-dash"]),
+            // A value is taken even after a boolean flag; Go parsing then stops there.
+            (
+                &["--recursive", "/dir", "--", "sh", "-c", "x"],
+                &["--recursive", "/dir", "--", "sh", "-c", "x"],
+            ),
+            (&["-", "--ttl=5"], &["--ttl=5", "-"]),
+            // What names no flag of the command stays where it is.
+            (&["/k", "-dash"], &["/k", "-dash"]),
+            (
+                &["/k", "-dash", "--ttl", "9"],
+                &["--ttl", "9", "/k", "-dash"],
+            ),
+            (&["/k", "v", "--bogus"], &["/k", "v", "--bogus"]),
+            (&["sh", "-c", "echo", "/k"], &["sh", "-c", "echo", "/k"]),
+            // ... and is taken as the value of a flag before it.
+            (&["/k", "--ttl", "-5"], &["--ttl", "-5", "/k"]),
+            (&["/k", "-r", "-x"], &["-r", "-x", "/k"]),
+            // Flag names as urfave/cli reads them: `=`, one or two dashes, help.
+            (&["/k", "-ttl=3", "---r"], &["-ttl=3", "---r", "/k"]),
+            (&["/k", "-h"], &["-h", "/k"]),
+            (&["/k", "--help=x"], &["--help=x", "/k"]),
+            // A `--` right after a flag without `=` is that flag's value.
+            (
+                &["/k", "--ttl", "--", "--swap-with-value", "x", "v"],
+                &["--ttl", "--", "--swap-with-value", "x", "/k", "v"],
+            ),
+            // The first other `--` goes after the flags; the rest keeps its order.
+            (
+                &["a", "-r", "b", "--", "c", "--ttl", "1"],
+                &["-r", "b", "--", "a", "c", "--ttl", "1"],
+            ),
+        ];
+        for (typed, want) in cases {
+            assert_eq!(reorder(FLAGS, &args(typed)), args(want), "{typed:?}");
+        }
     }
 
     #[test]
@@ -381,8 +445,16 @@ mod tests {
         assert_eq!(parse_int("-5"), Ok(-5));
         assert_eq!(parse_int("010"), Ok(8));
         assert_eq!(parse_int("0b11"), Ok(3));
-        assert_eq!(parse_int("1_000"), Err("parse error"));
+        assert_eq!(parse_int("1_000"), Ok(1000));
         assert_eq!(parse_int("0x1_0"), Ok(16));
+        assert_eq!(parse_int("0x_10"), Ok(16));
+        assert_eq!(parse_int("0_10"), Ok(8));
+        assert_eq!(parse_int("-1_0"), Ok(-10));
+        for bad in [
+            "_10", "10_", "1__0", "0x_", "-_5", "1_x", "++5", "-+5", "0x+5",
+        ] {
+            assert_eq!(parse_int(bad), Err("parse error"), "{bad}");
+        }
         assert_eq!(parse_int(""), Err("parse error"));
         assert_eq!(parse_int("-9223372036854775808"), Ok(i64::MIN));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));

@@ -20,8 +20,8 @@
 //! * Handlers run one at a time, in event order, exactly once per event (the
 //!   reference starts them all at once). The watch keeps reading while a
 //!   handler runs, so a slow handler does not let the server's history run out.
-//! * Like `watch --forever`, the watch rides out lost connections, restarts and
-//!   failover, and survives cleared history (401) by re-reading the key and
+//! * Like `watch --forever`, once an endpoint has answered, the watch rides
+//!   out lost connections, restarts and failover, and survives cleared history (401) by re-reading the key and
 //!   resuming after the read: no handler runs for the skipped changes, stderr
 //!   gets one line naming them. The reference ends with exit 4 in both cases.
 //! * `-r KEY --` (an empty command) reports `key and command to exec required`
@@ -35,6 +35,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_stream::StreamExt;
 
+use crate::cli::parse::names_flag;
 use crate::cli::{Command, Flag, Kind, Matches};
 use crate::commands::keys_common as kc;
 use crate::commands::watch::{interrupted, resync_note, start_index};
@@ -81,7 +82,8 @@ pub async fn run(ctx: &mut Ctx, m: &Matches) -> Result<(), Exit> {
         .keys()
         .watch(plan.key.clone())
         .recursive(m.bool("recursive"))
-        .resync_on_cleared(true);
+        .resync_on_cleared(true)
+        .fail_unreachable_at_start(true);
     if let Some(index) = start_index(m) {
         watch = watch.wait_index(index);
     }
@@ -214,8 +216,10 @@ fn split(typed: Option<&[String]>, args: &[String]) -> Option<Plan> {
 }
 
 /// `[flags] KEY [flags] -- CMD [ARGS...]`: exactly one positional argument
-/// before the first `--` and at least one after it. Flags are skipped as Go
-/// parses them (a value flag without `=` takes the next argument).
+/// before the first `--` and at least one after it. The command's flags are
+/// skipped as Go parses them (a value flag without `=` takes the next
+/// argument); anything else, `-x` included, is positional, as the
+/// reference's reordering leaves it.
 fn key_dash_dash(typed: &[String]) -> Option<Plan> {
     let mut positionals: Vec<&String> = Vec::new();
     let mut i = 0;
@@ -231,7 +235,7 @@ fn key_dash_dash(typed: &[String]) -> Option<Plan> {
                 _ => None,
             };
         }
-        if arg.len() > 1 && arg.starts_with('-') {
+        if names_flag(DEF.flags, arg) {
             let name = arg.trim_start_matches('-');
             let takes_value =
                 !name.contains('=') && DEF.flag(name).is_some_and(|f| f.kind != Kind::Bool);
@@ -274,13 +278,13 @@ mod tests {
     /// What our parser leaves as positional arguments, and the resulting plan.
     fn plan_of(typed: &[&str]) -> (Vec<String>, Option<(String, Vec<String>)>) {
         let typed = strings(typed);
-        let m = parse(DEF.flags, &reorder(&typed)).expect("parse");
+        let m = parse(DEF.flags, &reorder(DEF.flags, &typed)).expect("parse");
         let plan = split(Some(&typed), &m.args).map(|p| (p.key, p.command));
         (m.args, plan)
     }
 
     fn reference_key(typed: &[&str]) -> Option<String> {
-        let m = parse(DEF.flags, &reorder(&strings(typed))).expect("parse");
+        let m = parse(DEF.flags, &reorder(DEF.flags, &strings(typed))).expect("parse");
         reference_split(&m.args).map(|p| p.key)
     }
 
@@ -402,6 +406,13 @@ mod tests {
             ),
             (&["/k", "c", "--", "x"], "x", &["/k", "c"]),
             (&["-r", "/k", "a", "--", "b"], "/k", &["a", "b"]),
+            // A `-x` that is no flag of exec-watch stays an argument.
+            (
+                &["--after-index", "5", "sh", "-c", "echo x", "/k"],
+                "/k",
+                &["sh", "-c", "echo x"],
+            ),
+            (&["/k", "-x", "--", "cmd"], "cmd", &["/k", "-x"]),
         ];
         for (typed, key, command) in cases {
             assert_eq!(plan_of(typed).1, plan(key, command), "exec-watch {typed:?}");
