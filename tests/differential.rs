@@ -115,6 +115,15 @@ const STEPS: &[Step] = &[
         Some("value=a%22b%5Cc%3C%3E%26%2F"),
     ),
     ("PUT", "/v2/keys/special/invalidutf8", Some("value=%ff%fe")),
+    // A genuine U+FFFD is written raw, an invalid byte as `\ufffd`.
+    ("PUT", "/v2/keys/special/repl", Some("value=%EF%BF%BD%ff")),
+    ("PUT", "/v2/keys/special/%EF%BF%BD%ff", Some("value=k")),
+    (
+        "PUT",
+        "/v2/keys/special/repl",
+        Some("value=x&prevValue=%EF%BF%BD%EF%BF%BD"),
+    ),
+    ("GET", "/v2/keys/special?recursive=true&sorted=true", None),
     ("GET", "/v2/keys/uni?recursive=true", None),
     ("GET", "/v2/members", None),
     ("GET", "/v2/members/leader", None),

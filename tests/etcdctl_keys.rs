@@ -163,6 +163,8 @@ const STEPS: &[Step] = &[
         "",
     ),
     (&["set", "--ttl", "1__0", "/ctl/u", "v"], ""),
+    // A genuine U+FFFD is printed raw; `<` is escaped as Go does.
+    (&["-o", "json", "set", "/ctl/repl"], "\u{FFFD}<x\n"),
 ];
 
 /// Replaces the volatile parts: the endpoint, expiration times and TTLs.

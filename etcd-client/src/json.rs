@@ -6,10 +6,14 @@
 //! - U+2028 and U+2029 are written as `\u2028` and `\u2029`;
 //! - control characters other than `\n`, `\r`, `\t` are written as `\u00XX`
 //!   (Go 1.19 has no `\b` or `\f` short forms);
-//! - U+FFFD is written as `\ufffd`: Go replaces every byte of invalid UTF-8 with
-//!   that escape, and values in this project keep their raw bytes, rendered by
-//!   [`lossy`] into U+FFFD before encoding. (A value holding a genuine U+FFFD is
-//!   therefore also written as the escape: the same JSON string, other bytes.)
+//! - every byte of invalid UTF-8 is written as `\ufffd`, as Go does. Values in
+//!   this project keep their raw bytes; [`lossy`] renders each invalid byte as
+//!   [`INVALID_BYTE`] (the noncharacter U+FFFF), which [`GoFormatter`] writes as
+//!   that escape. A genuine U+FFFD is written raw, as Go writes it; only a
+//!   genuine U+FFFF, which no text should hold, is written as the escape too.
+//!   Text that holds only genuine characters, such as strings decoded from a
+//!   server's JSON, goes through [`TextFormatter`] ([`to_vec_text`]) instead,
+//!   which writes U+FFFF raw as well.
 //!
 //! U+007F and all other non-ASCII characters are written raw, as Go does.
 
@@ -18,9 +22,19 @@ use serde_json::ser::{CharEscape, Formatter};
 use std::borrow::Cow;
 use std::io;
 
+/// What [`lossy`] puts in place of each byte of invalid UTF-8: U+FFFF, a
+/// noncharacter (Unicode keeps it for internal use), so that a genuine U+FFFD
+/// stays distinguishable. [`GoFormatter`] writes it as `\ufffd`.
+pub const INVALID_BYTE: char = '\u{FFFF}';
+
 /// A serde_json formatter that escapes strings the way Go does.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GoFormatter;
+
+/// [`GoFormatter`] for text of genuine characters only: U+FFFF is written
+/// raw, as Go writes it (there are no invalid bytes to stand for).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextFormatter;
 
 impl Formatter for GoFormatter {
     fn write_string_fragment<W: ?Sized + io::Write>(
@@ -28,43 +42,7 @@ impl Formatter for GoFormatter {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        let bytes = fragment.as_bytes();
-        // Most strings hold nothing Go escapes beyond JSON's own escapes: a
-        // branch-free scan (which the compiler vectorizes) finds out cheaply.
-        let special = bytes.iter().fold(false, |any, &b| {
-            any | matches!(b, b'<' | b'>' | b'&' | 0xE2 | 0xEF)
-        });
-        if !special {
-            return writer.write_all(bytes);
-        }
-        let mut start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let escape: Option<(&[u8], usize)> = match bytes[i] {
-                b'<' => Some((b"\\u003c", 1)),
-                b'>' => Some((b"\\u003e", 1)),
-                b'&' => Some((b"\\u0026", 1)),
-                0xE2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
-                    Some(0xA8) => Some((b"\\u2028", 3)),
-                    Some(0xA9) => Some((b"\\u2029", 3)),
-                    _ => None,
-                },
-                0xEF if bytes.get(i + 1) == Some(&0xBF) && bytes.get(i + 2) == Some(&0xBD) => {
-                    Some((b"\\ufffd", 3))
-                }
-                _ => None,
-            };
-            match escape {
-                Some((text, len)) => {
-                    writer.write_all(&bytes[start..i])?;
-                    writer.write_all(text)?;
-                    i += len;
-                    start = i;
-                }
-                None => i += 1,
-            }
-        }
-        writer.write_all(&bytes[start..])
+        write_go_fragment(writer, fragment, true)
     }
 
     fn write_char_escape<W: ?Sized + io::Write>(
@@ -72,28 +50,103 @@ impl Formatter for GoFormatter {
         writer: &mut W,
         char_escape: CharEscape,
     ) -> io::Result<()> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let control = |b: u8| {
-            [
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(b >> 4) as usize],
-                HEX[(b & 0xF) as usize],
-            ]
+        write_go_char_escape(writer, char_escape)
+    }
+}
+
+impl Formatter for TextFormatter {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        write_go_fragment(writer, fragment, false)
+    }
+
+    fn write_char_escape<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        char_escape: CharEscape,
+    ) -> io::Result<()> {
+        write_go_char_escape(writer, char_escape)
+    }
+}
+
+/// Writes `fragment` (which holds nothing JSON itself escapes) with Go's
+/// extra escapes; [`INVALID_BYTE`] as `\ufffd` when `marks_invalid_bytes`.
+fn write_go_fragment<W: ?Sized + io::Write>(
+    writer: &mut W,
+    fragment: &str,
+    marks_invalid_bytes: bool,
+) -> io::Result<()> {
+    let bytes = fragment.as_bytes();
+    // Most strings hold nothing Go escapes beyond JSON's own escapes: a
+    // branch-free scan (which the compiler vectorizes) finds out cheaply.
+    let special = bytes.iter().fold(false, |any, &b| {
+        any | matches!(b, b'<' | b'>' | b'&' | 0xE2 | 0xEF)
+    });
+    if !special {
+        return writer.write_all(bytes);
+    }
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape: Option<(&[u8], usize)> = match bytes[i] {
+            b'<' => Some((b"\\u003c", 1)),
+            b'>' => Some((b"\\u003e", 1)),
+            b'&' => Some((b"\\u0026", 1)),
+            0xE2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+                Some(0xA8) => Some((b"\\u2028", 3)),
+                Some(0xA9) => Some((b"\\u2029", 3)),
+                _ => None,
+            },
+            0xEF if marks_invalid_bytes
+                && bytes.get(i + 1) == Some(&0xBF)
+                && bytes.get(i + 2) == Some(&0xBF) =>
+            {
+                Some((b"\\ufffd", 3))
+            }
+            _ => None,
         };
-        match char_escape {
-            CharEscape::Quote => writer.write_all(b"\\\""),
-            CharEscape::ReverseSolidus => writer.write_all(b"\\\\"),
-            CharEscape::Solidus => writer.write_all(b"/"),
-            CharEscape::LineFeed => writer.write_all(b"\\n"),
-            CharEscape::CarriageReturn => writer.write_all(b"\\r"),
-            CharEscape::Tab => writer.write_all(b"\\t"),
-            CharEscape::Backspace => writer.write_all(&control(0x08)),
-            CharEscape::FormFeed => writer.write_all(&control(0x0C)),
-            CharEscape::AsciiControl(b) => writer.write_all(&control(b)),
+        match escape {
+            Some((text, len)) => {
+                writer.write_all(&bytes[start..i])?;
+                writer.write_all(text)?;
+                i += len;
+                start = i;
+            }
+            None => i += 1,
         }
+    }
+    writer.write_all(&bytes[start..])
+}
+
+/// JSON's own escapes, in Go's forms.
+fn write_go_char_escape<W: ?Sized + io::Write>(
+    writer: &mut W,
+    char_escape: CharEscape,
+) -> io::Result<()> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let control = |b: u8| {
+        [
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[(b >> 4) as usize],
+            HEX[(b & 0xF) as usize],
+        ]
+    };
+    match char_escape {
+        CharEscape::Quote => writer.write_all(b"\\\""),
+        CharEscape::ReverseSolidus => writer.write_all(b"\\\\"),
+        CharEscape::Solidus => writer.write_all(b"/"),
+        CharEscape::LineFeed => writer.write_all(b"\\n"),
+        CharEscape::CarriageReturn => writer.write_all(b"\\r"),
+        CharEscape::Tab => writer.write_all(b"\\t"),
+        CharEscape::Backspace => writer.write_all(&control(0x08)),
+        CharEscape::FormFeed => writer.write_all(&control(0x0C)),
+        CharEscape::AsciiControl(b) => writer.write_all(&control(b)),
     }
 }
 
@@ -112,6 +165,17 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     out
 }
 
+/// `value` encoded as Go would encode it when its strings hold genuine
+/// characters only ([`TextFormatter`]; no trailing newline).
+pub fn to_vec_text<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, TextFormatter);
+    value
+        .serialize(&mut ser)
+        .expect("wire types always serialize");
+    out
+}
+
 /// `value` encoded as Go's `json.Encoder` writes it: followed by `\n`.
 pub fn to_vec_line<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = to_vec(value);
@@ -119,10 +183,22 @@ pub fn to_vec_line<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes bytes as Go renders a string holding them: every byte that does not
-/// start a valid UTF-8 sequence becomes one U+FFFD (Go advances one byte per
-/// invalid byte, where `String::from_utf8_lossy` may merge several).
+/// Decodes bytes for rendering as Go renders a string holding them: every byte
+/// that does not start a valid UTF-8 sequence becomes one [`INVALID_BYTE`],
+/// which [`GoFormatter`] writes as `\ufffd` (Go advances one byte per invalid
+/// byte, where `String::from_utf8_lossy` may merge several).
 pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    replace_invalid(bytes, INVALID_BYTE)
+}
+
+/// Decodes bytes as Go's JSON decoder reads a document holding them: every
+/// byte that does not start a valid UTF-8 sequence becomes a genuine U+FFFD,
+/// which is then part of the decoded text (and written raw, as Go does).
+pub fn lossy_as_decoded(bytes: &[u8]) -> Cow<'_, str> {
+    replace_invalid(bytes, char::REPLACEMENT_CHARACTER)
+}
+
+fn replace_invalid(bytes: &[u8], replacement: char) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => {
@@ -139,7 +215,7 @@ pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
                         out.push_str(std::str::from_utf8(valid).expect("checked prefix"));
                         let bad = e.error_len().unwrap_or(after.len());
                         for _ in 0..bad {
-                            out.push('\u{FFFD}');
+                            out.push(replacement);
                         }
                         rest = &after[bad..];
                     }
@@ -181,9 +257,28 @@ mod tests {
     fn invalid_utf8_becomes_escaped_replacement_per_byte() {
         assert_eq!(s(&lossy(b"\xff\xfe")), r#""\ufffd\ufffd""#);
         // A truncated three-byte sequence is two invalid bytes in Go.
-        assert_eq!(lossy(b"a\xe2\x98b"), "a\u{FFFD}\u{FFFD}b");
-        assert_eq!(lossy(b"end\xe2\x98"), "end\u{FFFD}\u{FFFD}");
+        assert_eq!(lossy(b"a\xe2\x98b"), "a\u{FFFF}\u{FFFF}b");
+        assert_eq!(lossy(b"end\xe2\x98"), "end\u{FFFF}\u{FFFF}");
+        // A genuine U+FFFD next to an invalid byte: Go's bytes exactly.
+        let mixed = to_vec(&*lossy(
+            "\u{FFFD}"
+                .as_bytes()
+                .iter()
+                .chain(b"\xff")
+                .copied()
+                .collect::<Vec<u8>>()
+                .as_slice(),
+        ));
+        assert_eq!(mixed, b"\"\xef\xbf\xbd\\ufffd\"");
         assert_eq!(lossy(b"ok"), "ok");
+        assert_eq!(lossy_as_decoded(b"a\xe2\x98b"), "a\u{FFFD}\u{FFFD}b");
+    }
+
+    #[test]
+    fn decoded_text_keeps_every_character_raw() {
+        let text = String::from_utf8(to_vec_text("\u{FFFD}\u{FFFF}<\u{2028}")).unwrap();
+        assert_eq!(text, "\"\u{FFFD}\u{FFFF}\\u003c\\u2028\"");
+        assert_eq!(s("\u{FFFD}"), "\"\u{FFFD}\"");
     }
 
     #[test]

@@ -80,7 +80,9 @@ struct GoResponse<'a> {
 
 /// The JSON line `-o json` prints for a response (without the newline).
 pub fn json(resp: &Response) -> Vec<u8> {
-    etcd_client::json::to_vec(&GoResponse {
+    // The strings were decoded from the server's JSON: any U+FFFD is a
+    // genuine character, which Go writes raw.
+    etcd_client::json::to_vec_text(&GoResponse {
         action: resp.action.as_str(),
         node: GoNode::new(&resp.node),
         prev_node: resp.prev_node.as_ref().map(GoNode::new),

@@ -81,7 +81,7 @@ type Decoded = Result<(), InvalidJson>;
 
 /// The first JSON value of `body`.
 fn first_value(body: &[u8]) -> Result<Value, InvalidJson> {
-    let text = etcd_client::json::lossy(body);
+    let text = etcd_client::json::lossy_as_decoded(body);
     let mut values = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
     match values.next() {
         Some(Ok(v)) => Ok(v),
