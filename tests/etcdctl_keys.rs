@@ -310,6 +310,43 @@ fn unreachable_endpoints_report_like_the_reference() {
     assert_eq!(expected, got);
 }
 
+/// Empty items in the endpoint list (`URL,`, `,`) and `http://` become
+/// endpoints without a host: skipped with Go's `no Host` error, which a sync
+/// ignores rather than calling it a connection failure (exit 4, not 2).
+#[test]
+fn endpoints_without_a_host_fail_over_like_the_reference() {
+    let Some(reference) = reference_etcd() else {
+        eprintln!("skipped: the reference etcd is not installed");
+        return;
+    };
+    let server = Server::start_with(reference, &[]);
+    let our_ctl = workspace_bin("etcdctl");
+    let url = server.url();
+    let lists = [
+        format!("{url},"),
+        format!(",{url}"),
+        ",".into(),
+        "http://".into(),
+    ];
+    let commands: &[&[&str]] = &[
+        &["get", "/nothere"],
+        &["--no-sync", "get", "/nothere"],
+        &["member", "list"],
+    ];
+    for list in &lists {
+        for args in commands {
+            let expected = run(Path::new("etcdctl"), list, args, "");
+            let got = run(&our_ctl, list, args, "");
+            assert_eq!(
+                expected,
+                got,
+                "etcdctl --endpoints {list:?} {}",
+                args.join(" ")
+            );
+        }
+    }
+}
+
 /// The in-process entry point: help and usage errors need no server.
 #[test]
 fn in_process_run_prints_help_and_usage_errors() {

@@ -263,10 +263,25 @@ pub(crate) struct Endpoint {
     pub(crate) base_path: String,
     /// `host:port` for dial errors.
     pub(crate) address: String,
+    /// `http://` with no host, what an empty item of a comma-separated list
+    /// becomes: shown as `http:`, and every request to it fails (Go's
+    /// `http: no Host in request URL`) so the next endpoint is tried.
+    pub(crate) no_host: bool,
 }
 
 impl Endpoint {
     pub(crate) fn parse(raw: &str) -> Result<Endpoint> {
+        if let Some(scheme) = raw
+            .strip_suffix("://")
+            .filter(|s| matches!(*s, "http" | "https"))
+        {
+            return Ok(Endpoint {
+                display: format!("{scheme}:"),
+                base_path: String::new(),
+                address: String::new(),
+                no_host: true,
+            });
+        }
         let url = Url::parse(raw).map_err(|e| Error::Url(format!("{raw}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::Url(format!(
@@ -286,6 +301,7 @@ impl Endpoint {
             display: format!("{}://{authority}", url.scheme()),
             base_path: url.path().trim_end_matches('/').to_owned(),
             address: format!("{host}:{port}"),
+            no_host: false,
         })
     }
 }
@@ -362,7 +378,8 @@ impl Client {
     }
 
     /// Replaces the endpoint list with the members' advertised client URLs,
-    /// followed by any given endpoint not among them. Returns the new list.
+    /// followed by any given endpoint (with a host) not among them. Returns
+    /// the new list.
     ///
     /// # Errors
     /// [`Error::NoEndpoints`] when no member advertises a client URL (the list
@@ -382,7 +399,7 @@ impl Client {
             return Err(Error::NoEndpoints);
         }
         for ep in &self.inner.given {
-            if !list.contains(ep) {
+            if !ep.no_host && !list.contains(ep) {
                 list.push(ep.clone());
             }
         }
@@ -410,6 +427,8 @@ mod tests {
         assert_eq!(e.display, "https://etcd.example");
         assert_eq!(e.base_path, "/proxy");
         assert_eq!(e.address, "etcd.example:443");
+        let e = Endpoint::parse("http://").unwrap();
+        assert_eq!((e.display.as_str(), e.no_host), ("http:", true));
         assert!(matches!(Endpoint::parse("unix:///x"), Err(Error::Url(_))));
         assert!(matches!(
             Endpoint::parse("127.0.0.1:2379"),

@@ -163,6 +163,9 @@ pub enum EndpointErrorKind {
     ServerError(u16),
     /// Any other transport failure (reset connection, broken body ...).
     Transport(String),
+    /// The endpoint has no host (`http://`, an empty item of a list), so no
+    /// request was sent.
+    NoHost,
     /// The TLS handshake failed (the server's certificate is not trusted,
     /// the server wants a client certificate...), in Go's words
     /// (`x509: certificate signed by unknown authority`).
@@ -189,6 +192,7 @@ impl fmt::Display for EndpointError {
                 self.endpoint,
                 status_text(*status)
             ),
+            EndpointErrorKind::NoHost => f.write_str("http: no Host in request URL"),
             EndpointErrorKind::Transport(detail) | EndpointErrorKind::Tls(detail) => {
                 f.write_str(detail)
             }

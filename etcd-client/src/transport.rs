@@ -62,6 +62,9 @@ impl ApiRequest {
 
     fn url(&self, ep: &Endpoint) -> String {
         let mut url = ep.display.clone();
+        if ep.no_host {
+            url.push_str("//");
+        }
         url.push_str(&api_path(&ep.base_path, self.prefix, &self.key));
         if !self.query.is_empty() {
             url.push('?');
@@ -171,6 +174,9 @@ impl Client {
                 url: &url,
                 body: req.body.as_ref().map(|(_, b)| b.as_slice()),
             });
+        }
+        if ep.no_host {
+            return Err(EndpointErrorKind::NoHost);
         }
         let mut builder = self.inner.http.request(req.method.clone(), &url);
         if let Some((user, password)) = &self.inner.credentials {
