@@ -124,6 +124,28 @@ const STEPS: &[Step] = &[
         Some("value=x&prevValue=%EF%BF%BD%EF%BF%BD"),
     ),
     ("GET", "/v2/keys/special?recursive=true&sorted=true", None),
+    // `quorum=true` makes any GET a quorum read: `wait` is not honoured.
+    ("GET", "/v2/keys/?wait=true&quorum=true&sorted=true", None),
+    (
+        "GET",
+        "/v2/keys/message?wait=true&waitIndex=2&quorum=true",
+        None,
+    ),
+    (
+        "GET",
+        "/v2/keys/missing?wait=true&waitIndex=4&quorum=true",
+        None,
+    ),
+    (
+        "GET",
+        "/v2/keys/message?wait=true&stream=true&quorum=true",
+        None,
+    ),
+    (
+        "GET",
+        "/v2/keys/message?wait=true&waitIndex=x&quorum=true",
+        None,
+    ),
     ("GET", "/v2/keys/uni?recursive=true", None),
     ("GET", "/v2/members", None),
     ("GET", "/v2/members/leader", None),

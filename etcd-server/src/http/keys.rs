@@ -137,7 +137,9 @@ where
 
 async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     let path = kr.store_path();
-    if kr.wait {
+    // A quorum read is a read through raft whatever else is asked: the
+    // reference ignores `wait` (and `waitIndex`, `stream`) once `quorum=true`.
+    if kr.wait && !kr.quorum {
         return watch(app, kr, &path);
     }
     if kr.quorum {
