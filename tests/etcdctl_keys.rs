@@ -347,6 +347,30 @@ fn endpoints_without_a_host_fail_over_like_the_reference() {
     }
 }
 
+/// A total timeout too short for any request (`0s`, `1ns`) fails the sync
+/// (exit 2) or the request (exit 4) with `context deadline exceeded`.
+#[test]
+fn a_total_timeout_already_past_fails_like_the_reference() {
+    let Some(reference) = reference_etcd() else {
+        eprintln!("skipped: the reference etcd is not installed");
+        return;
+    };
+    let server = Server::start_with(reference, &[]);
+    let our_ctl = workspace_bin("etcdctl");
+    let url = server.url();
+    let commands: &[&[&str]] = &[
+        &["--total-timeout", "0s", "get", "/nothere"],
+        &["--total-timeout", "0s", "--no-sync", "get", "/nothere"],
+        &["--total-timeout", "1ns", "member", "list"],
+        &["--total-timeout", "1ns", "--no-sync", "set", "/k", "v"],
+    ];
+    for args in commands {
+        let expected = run(Path::new("etcdctl"), &url, args, "");
+        let got = run(&our_ctl, &url, args, "");
+        assert_eq!(expected, got, "etcdctl {}", args.join(" "));
+    }
+}
+
 /// The in-process entry point: help and usage errors need no server.
 #[test]
 fn in_process_run_prints_help_and_usage_errors() {

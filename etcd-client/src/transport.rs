@@ -1,6 +1,6 @@
 //! Sending one API request: endpoint failover, timeouts, the request hook, and decoding.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
@@ -93,8 +93,12 @@ impl Client {
     /// Sends `req`, failing over between endpoints, and reads the whole answer.
     /// Bounded by the total timeout.
     pub(crate) async fn execute(&self, req: ApiRequest) -> Result<RawResponse> {
+        let deadline = self
+            .inner
+            .total_timeout
+            .and_then(|total| Instant::now().checked_add(total));
         let run = async {
-            let (resp, _) = self.try_endpoints(&req, Bound::Whole).await?;
+            let (resp, _) = self.try_endpoints(&req, Bound::Whole, deadline).await?;
             match resp {
                 Attempt::Whole(raw) => Ok(raw),
                 Attempt::Open(_) => unreachable!("whole-bound attempts read the body"),
@@ -112,14 +116,23 @@ impl Client {
     /// per-request timeout bounds the headers only and there is no total deadline.
     /// Also returns the endpoint that answered.
     pub(crate) async fn open(&self, req: &ApiRequest) -> Result<(reqwest::Response, String)> {
-        let (resp, ep) = self.try_endpoints(req, Bound::Headers).await?;
+        let (resp, ep) = self.try_endpoints(req, Bound::Headers, None).await?;
         match resp {
             Attempt::Open(r) => Ok((r, ep)),
             Attempt::Whole(_) => unreachable!("header-bound attempts keep the body open"),
         }
     }
 
-    async fn try_endpoints(&self, req: &ApiRequest, bound: Bound) -> Result<(Attempt, String)> {
+    /// Tries the endpoints from the pinned one on. No attempt starts once
+    /// `deadline` has passed, however soon that is: the timer below it only
+    /// fires at millisecond ticks, and a `--total-timeout` of `0s` or `1ns`
+    /// must fail as it does with the reference.
+    async fn try_endpoints(
+        &self,
+        req: &ApiRequest,
+        bound: Bound,
+        deadline: Option<Instant>,
+    ) -> Result<(Attempt, String)> {
         let (list, pinned) = {
             let set = self.lock_endpoints();
             (set.list.clone(), set.pinned)
@@ -127,6 +140,9 @@ impl Client {
         let n = list.len();
         let mut errors = Vec::new();
         for i in 0..n {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(Error::Timeout);
+            }
             let k = (pinned + i) % n;
             let ep = &list[k];
             match self.attempt(ep, req, bound).await {
