@@ -123,6 +123,12 @@ const STEPS: &[Step] = &[
         "/v2/keys/special/repl",
         Some("value=x&prevValue=%EF%BF%BD%EF%BF%BD"),
     ),
+    // Keys that differ only in invalid bytes are different keys.
+    ("PUT", "/v2/keys/bin/%ff", Some("value=1")),
+    ("GET", "/v2/keys/bin/%fe", None),
+    ("PUT", "/v2/keys/bin/%EF%BF%BD", Some("value=2")),
+    ("PUT", "/v2/keys/bin/%fe", Some("value=3")),
+    ("GET", "/v2/keys/bin?sorted=true", None),
     ("GET", "/v2/keys/special?recursive=true&sorted=true", None),
     // `quorum=true` makes any GET a quorum read: `wait` is not honoured.
     ("GET", "/v2/keys/?wait=true&quorum=true&sorted=true", None),

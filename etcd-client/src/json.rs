@@ -8,12 +8,14 @@
 //!   (Go 1.19 has no `\b` or `\f` short forms);
 //! - every byte of invalid UTF-8 is written as `\ufffd`, as Go does. Values in
 //!   this project keep their raw bytes; [`lossy`] renders each invalid byte as
-//!   [`INVALID_BYTE`] (the noncharacter U+FFFF), which [`GoFormatter`] writes as
-//!   that escape. A genuine U+FFFD is written raw, as Go writes it; only a
-//!   genuine U+FFFF, which no text should hold, is written as the escape too.
-//!   Text that holds only genuine characters, such as strings decoded from a
-//!   server's JSON, goes through [`TextFormatter`] ([`to_vec_text`]) instead,
-//!   which writes U+FFFF raw as well.
+//!   its own mark ([`invalid_byte_mark`], U+10FF80 to U+10FFFF), which
+//!   [`GoFormatter`] writes as that escape. Distinct bytes keep distinct marks,
+//!   so keys that differ only in invalid bytes stay distinct keys. A genuine
+//!   U+FFFD is written raw, as Go writes it; only the genuine characters used
+//!   as marks (the end of the last private-use plane), which no text should
+//!   hold, are written as the escape too. Text that holds only genuine
+//!   characters, such as strings decoded from a server's JSON, goes through
+//!   [`TextFormatter`] ([`to_vec_text`]) instead, which writes those raw.
 //!
 //! U+007F and all other non-ASCII characters are written raw, as Go does.
 
@@ -22,10 +24,13 @@ use serde_json::ser::{CharEscape, Formatter};
 use std::borrow::Cow;
 use std::io;
 
-/// What [`lossy`] puts in place of each byte of invalid UTF-8: U+FFFF, a
-/// noncharacter (Unicode keeps it for internal use), so that a genuine U+FFFD
-/// stays distinguishable. [`GoFormatter`] writes it as `\ufffd`.
-pub const INVALID_BYTE: char = '\u{FFFF}';
+/// What [`lossy`] puts in place of the invalid byte `byte` (always 0x80 or
+/// more): U+10FF00 + `byte`, at the end of the last private-use plane, so a
+/// genuine U+FFFD stays distinguishable and different bytes stay different.
+/// [`GoFormatter`] writes every mark as `\ufffd`.
+pub fn invalid_byte_mark(byte: u8) -> char {
+    char::from_u32(0x10_FF00 + u32::from(byte)).unwrap_or(char::REPLACEMENT_CHARACTER)
+}
 
 /// A serde_json formatter that escapes strings the way Go does.
 #[derive(Debug, Clone, Copy, Default)]
@@ -73,7 +78,7 @@ impl Formatter for TextFormatter {
 }
 
 /// Writes `fragment` (which holds nothing JSON itself escapes) with Go's
-/// extra escapes; [`INVALID_BYTE`] as `\ufffd` when `marks_invalid_bytes`.
+/// extra escapes; an [`invalid_byte_mark`] as `\ufffd` when `marks_invalid_bytes`.
 fn write_go_fragment<W: ?Sized + io::Write>(
     writer: &mut W,
     fragment: &str,
@@ -83,7 +88,7 @@ fn write_go_fragment<W: ?Sized + io::Write>(
     // Most strings hold nothing Go escapes beyond JSON's own escapes: a
     // branch-free scan (which the compiler vectorizes) finds out cheaply.
     let special = bytes.iter().fold(false, |any, &b| {
-        any | matches!(b, b'<' | b'>' | b'&' | 0xE2 | 0xEF)
+        any | matches!(b, b'<' | b'>' | b'&' | 0xE2 | 0xF4)
     });
     if !special {
         return writer.write_all(bytes);
@@ -100,11 +105,12 @@ fn write_go_fragment<W: ?Sized + io::Write>(
                 Some(0xA9) => Some((b"\\u2029", 3)),
                 _ => None,
             },
-            0xEF if marks_invalid_bytes
-                && bytes.get(i + 1) == Some(&0xBF)
-                && bytes.get(i + 2) == Some(&0xBF) =>
+            // U+10FF80..=U+10FFFF: F4 8F BE|BF xx.
+            0xF4 if marks_invalid_bytes
+                && bytes.get(i + 1) == Some(&0x8F)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
             {
-                Some((b"\\ufffd", 3))
+                Some((b"\\ufffd", 4))
             }
             _ => None,
         };
@@ -184,21 +190,21 @@ pub fn to_vec_line<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 }
 
 /// Decodes bytes for rendering as Go renders a string holding them: every byte
-/// that does not start a valid UTF-8 sequence becomes one [`INVALID_BYTE`],
+/// that does not start a valid UTF-8 sequence becomes its [`invalid_byte_mark`],
 /// which [`GoFormatter`] writes as `\ufffd` (Go advances one byte per invalid
 /// byte, where `String::from_utf8_lossy` may merge several).
 pub fn lossy(bytes: &[u8]) -> Cow<'_, str> {
-    replace_invalid(bytes, INVALID_BYTE)
+    replace_invalid(bytes, invalid_byte_mark)
 }
 
 /// Decodes bytes as Go's JSON decoder reads a document holding them: every
 /// byte that does not start a valid UTF-8 sequence becomes a genuine U+FFFD,
 /// which is then part of the decoded text (and written raw, as Go does).
 pub fn lossy_as_decoded(bytes: &[u8]) -> Cow<'_, str> {
-    replace_invalid(bytes, char::REPLACEMENT_CHARACTER)
+    replace_invalid(bytes, |_| char::REPLACEMENT_CHARACTER)
 }
 
-fn replace_invalid(bytes: &[u8], replacement: char) -> Cow<'_, str> {
+fn replace_invalid(bytes: &[u8], replacement: impl Fn(u8) -> char) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => {
@@ -214,8 +220,8 @@ fn replace_invalid(bytes: &[u8], replacement: char) -> Cow<'_, str> {
                         let (valid, after) = rest.split_at(e.valid_up_to());
                         out.push_str(std::str::from_utf8(valid).expect("checked prefix"));
                         let bad = e.error_len().unwrap_or(after.len());
-                        for _ in 0..bad {
-                            out.push(replacement);
+                        for &b in &after[..bad] {
+                            out.push(replacement(b));
                         }
                         rest = &after[bad..];
                     }
@@ -257,8 +263,11 @@ mod tests {
     fn invalid_utf8_becomes_escaped_replacement_per_byte() {
         assert_eq!(s(&lossy(b"\xff\xfe")), r#""\ufffd\ufffd""#);
         // A truncated three-byte sequence is two invalid bytes in Go.
-        assert_eq!(lossy(b"a\xe2\x98b"), "a\u{FFFF}\u{FFFF}b");
-        assert_eq!(lossy(b"end\xe2\x98"), "end\u{FFFF}\u{FFFF}");
+        assert_eq!(lossy(b"a\xe2\x98b"), "a\u{10FFE2}\u{10FF98}b");
+        assert_eq!(lossy(b"end\xe2\x98"), "end\u{10FFE2}\u{10FF98}");
+        // Different invalid bytes stay different.
+        assert_ne!(lossy(b"\xff"), lossy(b"\xfe"));
+        assert_eq!(s(&lossy(b"\x80\xbf")), r#""\ufffd\ufffd""#);
         // A genuine U+FFFD next to an invalid byte: Go's bytes exactly.
         let mixed = to_vec(&*lossy(
             "\u{FFFD}"
@@ -276,8 +285,10 @@ mod tests {
 
     #[test]
     fn decoded_text_keeps_every_character_raw() {
-        let text = String::from_utf8(to_vec_text("\u{FFFD}\u{FFFF}<\u{2028}")).unwrap();
-        assert_eq!(text, "\"\u{FFFD}\u{FFFF}\\u003c\\u2028\"");
+        let text = String::from_utf8(to_vec_text("\u{FFFD}\u{10FFFF}<\u{2028}")).unwrap();
+        assert_eq!(text, "\"\u{FFFD}\u{10FFFF}\\u003c\\u2028\"");
+        // Other characters of that plane are not marks.
+        assert_eq!(s("\u{10FE80}\u{100000}"), "\"\u{10FE80}\u{100000}\"");
         assert_eq!(s("\u{FFFD}"), "\"\u{FFFD}\"");
     }
 

@@ -79,8 +79,8 @@ pub fn redirect_location(decoded_path: &[u8], raw_query: Option<&str>) -> Option
 /// The key a raw request path addresses. `None` when the path is not routed
 /// to the keys API (`/v2/keysfoo`, `/v2`); `/v2/keys` and `/v2/keys/` are the
 /// root `/`. The path is percent-decoded first (`/v2/keys%2Fa` is key `/a`,
-/// invalid UTF-8 bytes become [`etcd_client::json::INVALID_BYTE`], written
-/// as `\ufffd` in JSON); an uncleaned path (`//`, `/./`, `/../`,
+/// each invalid UTF-8 byte becomes its [`etcd_client::json::invalid_byte_mark`],
+/// written as `\ufffd` in JSON); an uncleaned path (`//`, `/./`, `/../`,
 /// also when written `%2F`, `%2E`) whose decoded or cleaned form is under
 /// `/v2/keys` is a [`KeysPath::Redirect`]. A trailing slash is kept by the
 /// cleaning, so `/v2/keys/a/` simply addresses `/a`.

@@ -131,8 +131,9 @@ fn key_decoding() {
         ("/v2/keys/a+b", "/a+b"),
         // Invalid UTF-8: one mark per bad byte (JSON shows each as
         // `\ufffd`, Go-style); a genuine U+FFFD stays itself.
-        ("/v2/keys/%FF", "/\u{ffff}"),
-        ("/v2/keys/a%E2%98", "/a\u{ffff}\u{ffff}"),
+        ("/v2/keys/%FF", "/\u{10ffff}"),
+        ("/v2/keys/%FE", "/\u{10fffe}"),
+        ("/v2/keys/a%E2%98", "/a\u{10ffe2}\u{10ff98}"),
         ("/v2/keys/%EF%BF%BD", "/\u{fffd}"),
         ("/v2/keys/%C3%A9", "/é"),
         ("/v2/keys/%c3%a9", "/é"),
