@@ -438,6 +438,11 @@ pub(crate) const AUTH_SESSION: &[(&[&str], &str)] = &[
     (&["role", "remove", "nosuch"], ""),
     (&["user", "remove", "nosuchuser"], ""),
     (&["user", "passwd", "bob"], "newpw\n"),
+    // A user that does not exist is created, and the command fails with an
+    // empty error (exit 1), as the reference's client reports the 201.
+    (&["user", "passwd", "nobody"], "pw\n"),
+    (&["user", "get", "nobody"], ""),
+    (&["user", "remove", "nobody"], ""),
     (&["user", "passwd"], ""),
     (&["--debug", "user", "list"], ""),
     (&["--debug", "role", "add", "r5"], ""),

@@ -144,9 +144,24 @@ impl AuthApi<'_> {
     /// Sets a user's password.
     ///
     /// # Errors
-    /// [`crate::Error::Http`]: 404 for an unknown user.
+    /// [`crate::Error::Http`] with status 201 and an empty message when the
+    /// user did not exist: the server has then created it (the reference
+    /// client reports the same empty error).
     pub async fn change_password(self, name: &str, password: &str) -> Result<User> {
-        self.add_user(name, password).await
+        let user = User {
+            user: name.into(),
+            password: Some(password.into()),
+            ..User::default()
+        };
+        let req = ApiRequest::new(Method::PUT, USERS, user.user.clone()).json(&user);
+        let raw = self.call(req).await?;
+        if raw.status == 201 {
+            return Err(crate::Error::Http {
+                status: 201,
+                message: String::new(),
+            });
+        }
+        decode_json(&raw, &[200])
     }
 
     /// Gives a user more roles.
