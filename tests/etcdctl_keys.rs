@@ -163,6 +163,31 @@ const STEPS: &[Step] = &[
         "",
     ),
     (&["set", "--ttl", "1__0", "/ctl/u", "v"], ""),
+    // TTLs past a Go duration's range wrap as the reference's do.
+    (
+        &[
+            "--debug",
+            "--no-sync",
+            "set",
+            "--ttl",
+            "20000000000",
+            "/dbg/big",
+            "v",
+        ],
+        "",
+    ),
+    (
+        &[
+            "--debug",
+            "--no-sync",
+            "set",
+            "--ttl",
+            "9223372037",
+            "/dbg/big2",
+            "v",
+        ],
+        "",
+    ),
     // A genuine U+FFFD is printed raw; `<` is escaped as Go does.
     (&["-o", "json", "set", "/ctl/repl"], "\u{FFFD}<x\n"),
 ];

@@ -33,7 +33,18 @@ pub fn value(ctx: &mut Ctx, m: &Matches) -> Result<String, Exit> {
 
 /// The TTL to send: only a positive `--ttl` is sent, as the reference does.
 pub fn ttl(m: &Matches) -> Option<u64> {
-    m.int("ttl").filter(|t| *t > 0).map(|t| t as u64)
+    ttl_sent(m.int("ttl")?)
+}
+
+/// The `ttl` the reference sends for `--ttl seconds`: it turns the seconds
+/// into a Go `time.Duration` (nanoseconds in an int64, wrapping on
+/// overflow), sends nothing unless that is positive, and sends its whole
+/// seconds. So `--ttl 9223372037` sends none and `--ttl 20000000000` sends
+/// 1553255926.
+fn ttl_sent(seconds: i64) -> Option<u64> {
+    const NANOS: i64 = 1_000_000_000;
+    let nanos = seconds.wrapping_mul(NANOS);
+    (nanos > 0).then_some((nanos / NANOS) as u64)
 }
 
 /// A previous index condition: zero means none; negative values wrap like Go's `uint64(int)`.
@@ -87,4 +98,21 @@ pub async fn dir_command(ctx: &mut Ctx, m: &Matches, kind: DirWrite) -> Result<(
         print(ctx, &resp);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ttl_sent;
+
+    #[test]
+    fn ttl_overflows_like_a_go_duration() {
+        assert_eq!(ttl_sent(50), Some(50));
+        assert_eq!(ttl_sent(0), None);
+        assert_eq!(ttl_sent(-5), None);
+        assert_eq!(ttl_sent(9_223_372_036), Some(9_223_372_036));
+        assert_eq!(ttl_sent(9_223_372_037), None);
+        assert_eq!(ttl_sent(i64::MAX), None);
+        assert_eq!(ttl_sent(18_446_744_074), Some(0));
+        assert_eq!(ttl_sent(20_000_000_000), Some(1_553_255_926));
+    }
 }
