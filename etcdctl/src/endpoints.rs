@@ -25,7 +25,16 @@ pub fn normalize(ep: &str) -> Result<String, String> {
         }
     }
     match scheme_end {
-        Some(_) => Ok(ep.to_owned()),
+        Some(end) => {
+            if let Some(rest) = ep[end + 1..].strip_prefix("//") {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+                let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                if host.starts_with('[') && !host.contains(']') {
+                    return fail("missing ']' in host");
+                }
+            }
+            Ok(ep.to_owned())
+        }
         None => {
             let first = ep.split('/').next().unwrap_or("");
             if !ep.starts_with('/') && first.contains(':') {
@@ -91,5 +100,17 @@ mod tests {
             Err("parse \":2379\": missing protocol scheme".into())
         );
         assert_eq!(normalize("etcd1"), Ok("http://etcd1".into()));
+        assert_eq!(
+            normalize("http://[::1"),
+            Err("parse \"http://[::1\": missing ']' in host".into())
+        );
+        assert_eq!(
+            normalize("http://u@[::1:2379/x"),
+            Err("parse \"http://u@[::1:2379/x\": missing ']' in host".into())
+        );
+        assert_eq!(
+            normalize("http://[::1]:2379"),
+            Ok("http://[::1]:2379".into())
+        );
     }
 }
