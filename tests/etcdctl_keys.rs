@@ -325,21 +325,33 @@ fn unreachable_endpoints_report_like_the_reference() {
         &["--no-sync", "exec-watch", "-r", "/x", "--", "true"],
     ];
     for args in cases {
-        let expected = run(Path::new("etcdctl"), &dead, args, "");
-        let got = run(&our_ctl, &dead, args, "");
-        assert_eq!(expected, got, "etcdctl {}", args.join(" "));
+        assert_same_as_reference(&our_ctl, &dead, args);
     }
     // An endpoint without a scheme is refused before anything is sent.
-    let expected = run(Path::new("etcdctl"), "127.0.0.1:42370", &["get", "/x"], "");
-    let got = run(&our_ctl, "127.0.0.1:42370", &["get", "/x"], "");
-    assert_eq!(expected, got);
+    assert_same_as_reference(&our_ctl, "127.0.0.1:42370", &["get", "/x"]);
 }
 
-/// Empty items in the endpoint list (`URL,`, `,`) and `http://` become
-/// endpoints without a host: skipped with Go's `no Host` error, which a sync
-/// ignores rather than calling it a connection failure (exit 4, not 2).
+/// Runs both etcdctls with `--endpoints endpoints` and `args`; their
+/// stdout, stderr and exit codes must agree.
+fn assert_same_as_reference(our_ctl: &Path, endpoints: &str, args: &[&str]) {
+    let expected = run(Path::new("etcdctl"), endpoints, args, "");
+    let got = run(our_ctl, endpoints, args, "");
+    assert_eq!(
+        expected,
+        got,
+        "etcdctl --endpoints {endpoints:?} {}",
+        args.join(" ")
+    );
+}
+
+/// Against a reference server:
+/// - empty items in the endpoint list (`URL,`, `,`) and `http://` become
+///   endpoints without a host, skipped with Go's `no Host` error, which a
+///   sync ignores rather than calling it a connection failure (exit 4, not 2);
+/// - a total timeout too short for any request (`0s`, `1ns`) fails the sync
+///   (exit 2) or the request (exit 4) with `context deadline exceeded`.
 #[test]
-fn endpoints_without_a_host_fail_over_like_the_reference() {
+fn odd_endpoints_and_deadlines_fail_like_the_reference() {
     let Some(reference) = reference_etcd() else {
         eprintln!("skipped: the reference etcd is not installed");
         return;
@@ -353,46 +365,22 @@ fn endpoints_without_a_host_fail_over_like_the_reference() {
         ",".into(),
         "http://".into(),
     ];
-    let commands: &[&[&str]] = &[
-        &["get", "/nothere"],
-        &["--no-sync", "get", "/nothere"],
-        &["member", "list"],
-    ];
     for list in &lists {
-        for args in commands {
-            let expected = run(Path::new("etcdctl"), list, args, "");
-            let got = run(&our_ctl, list, args, "");
-            assert_eq!(
-                expected,
-                got,
-                "etcdctl --endpoints {list:?} {}",
-                args.join(" ")
-            );
+        for args in [
+            &["get", "/nothere"][..],
+            &["--no-sync", "get", "/nothere"],
+            &["member", "list"],
+        ] {
+            assert_same_as_reference(&our_ctl, list, args);
         }
     }
-}
-
-/// A total timeout too short for any request (`0s`, `1ns`) fails the sync
-/// (exit 2) or the request (exit 4) with `context deadline exceeded`.
-#[test]
-fn a_total_timeout_already_past_fails_like_the_reference() {
-    let Some(reference) = reference_etcd() else {
-        eprintln!("skipped: the reference etcd is not installed");
-        return;
-    };
-    let server = Server::start_with(reference, &[]);
-    let our_ctl = workspace_bin("etcdctl");
-    let url = server.url();
-    let commands: &[&[&str]] = &[
-        &["--total-timeout", "0s", "get", "/nothere"],
+    for args in [
+        &["--total-timeout", "0s", "get", "/nothere"][..],
         &["--total-timeout", "0s", "--no-sync", "get", "/nothere"],
         &["--total-timeout", "1ns", "member", "list"],
         &["--total-timeout", "1ns", "--no-sync", "set", "/k", "v"],
-    ];
-    for args in commands {
-        let expected = run(Path::new("etcdctl"), &url, args, "");
-        let got = run(&our_ctl, &url, args, "");
-        assert_eq!(expected, got, "etcdctl {}", args.join(" "));
+    ] {
+        assert_same_as_reference(&our_ctl, &url, args);
     }
 }
 

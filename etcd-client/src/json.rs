@@ -36,46 +36,38 @@ pub fn invalid_byte_mark(byte: u8) -> char {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GoFormatter;
 
-/// [`GoFormatter`] for text of genuine characters only: U+FFFF is written
-/// raw, as Go writes it (there are no invalid bytes to stand for).
+/// [`GoFormatter`] for text of genuine characters only: the characters used
+/// as [`invalid_byte_mark`]s are written raw, as Go writes them (there are no
+/// invalid bytes to stand for).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TextFormatter;
 
-impl Formatter for GoFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        write_go_fragment(writer, fragment, true)
-    }
+/// Implements [`Formatter`] for `$formatter` with Go's escapes; invalid byte
+/// marks written as `\ufffd` when `$marks`.
+macro_rules! go_formatter {
+    ($formatter:ty, $marks:expr) => {
+        impl Formatter for $formatter {
+            fn write_string_fragment<W: ?Sized + io::Write>(
+                &mut self,
+                writer: &mut W,
+                fragment: &str,
+            ) -> io::Result<()> {
+                write_go_fragment(writer, fragment, $marks)
+            }
 
-    fn write_char_escape<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        char_escape: CharEscape,
-    ) -> io::Result<()> {
-        write_go_char_escape(writer, char_escape)
-    }
+            fn write_char_escape<W: ?Sized + io::Write>(
+                &mut self,
+                writer: &mut W,
+                char_escape: CharEscape,
+            ) -> io::Result<()> {
+                write_go_char_escape(writer, char_escape)
+            }
+        }
+    };
 }
 
-impl Formatter for TextFormatter {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        write_go_fragment(writer, fragment, false)
-    }
-
-    fn write_char_escape<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        char_escape: CharEscape,
-    ) -> io::Result<()> {
-        write_go_char_escape(writer, char_escape)
-    }
-}
+go_formatter!(GoFormatter, true);
+go_formatter!(TextFormatter, false);
 
 /// Writes `fragment` (which holds nothing JSON itself escapes) with Go's
 /// extra escapes; an [`invalid_byte_mark`] as `\ufffd` when `marks_invalid_bytes`.
