@@ -124,8 +124,12 @@ impl AuthApi<'_> {
     }
 
     async fn put_user(self, user: User) -> Result<User> {
-        let req = ApiRequest::new(Method::PUT, USERS, user.user.clone()).json(&user);
-        decode_json(&self.call(req).await?, &[200, 201])
+        decode_json(&self.send_user(&user).await?, &[200, 201])
+    }
+
+    async fn send_user(&self, user: &User) -> Result<crate::transport::RawResponse> {
+        let req = ApiRequest::new(Method::PUT, USERS, user.user.clone()).json(user);
+        self.call(req).await
     }
 
     /// Creates a user.
@@ -153,8 +157,7 @@ impl AuthApi<'_> {
             password: Some(password.into()),
             ..User::default()
         };
-        let req = ApiRequest::new(Method::PUT, USERS, user.user.clone()).json(&user);
-        let raw = self.call(req).await?;
+        let raw = self.send_user(&user).await?;
         if raw.status == 201 {
             return Err(crate::Error::Http {
                 status: 201,

@@ -261,15 +261,18 @@ pub(crate) struct Endpoint {
     pub(crate) display: String,
     /// The URL's own path (usually empty), below which the API lives.
     pub(crate) base_path: String,
-    /// `host:port` for dial errors.
+    /// `host:port` for dial errors; empty for an endpoint without a host.
     pub(crate) address: String,
-    /// `http://` with no host, what an empty item of a comma-separated list
-    /// becomes: shown as `http:`, and every request to it fails (Go's
-    /// `http: no Host in request URL`) so the next endpoint is tried.
-    pub(crate) no_host: bool,
 }
 
 impl Endpoint {
+    /// `http://` with no host, what an empty item of a comma-separated list
+    /// becomes: shown as `http:`, and every request to it fails (Go's
+    /// `http: no Host in request URL`) so the next endpoint is tried.
+    pub(crate) fn no_host(&self) -> bool {
+        self.address.is_empty()
+    }
+
     pub(crate) fn parse(raw: &str) -> Result<Endpoint> {
         if let Some(scheme) = raw
             .strip_suffix("://")
@@ -279,7 +282,6 @@ impl Endpoint {
                 display: format!("{scheme}:"),
                 base_path: String::new(),
                 address: String::new(),
-                no_host: true,
             });
         }
         let url = Url::parse(raw).map_err(|e| Error::Url(format!("{raw}: {e}")))?;
@@ -301,7 +303,6 @@ impl Endpoint {
             display: format!("{}://{authority}", url.scheme()),
             base_path: url.path().trim_end_matches('/').to_owned(),
             address: format!("{host}:{port}"),
-            no_host: false,
         })
     }
 }
@@ -399,7 +400,7 @@ impl Client {
             return Err(Error::NoEndpoints);
         }
         for ep in &self.inner.given {
-            if !ep.no_host && !list.contains(ep) {
+            if !ep.no_host() && !list.contains(ep) {
                 list.push(ep.clone());
             }
         }
@@ -428,7 +429,7 @@ mod tests {
         assert_eq!(e.base_path, "/proxy");
         assert_eq!(e.address, "etcd.example:443");
         let e = Endpoint::parse("http://").unwrap();
-        assert_eq!((e.display.as_str(), e.no_host), ("http:", true));
+        assert_eq!((e.display.as_str(), e.no_host()), ("http:", true));
         assert!(matches!(Endpoint::parse("unix:///x"), Err(Error::Url(_))));
         assert!(matches!(
             Endpoint::parse("127.0.0.1:2379"),

@@ -150,7 +150,11 @@ fn write_go_char_escape<W: ?Sized + io::Write>(
 
 /// Appends `value` encoded as Go would encode it (no trailing newline).
 pub fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
-    let mut ser = serde_json::Serializer::with_formatter(out, GoFormatter);
+    write_with(out, value, GoFormatter);
+}
+
+fn write_with<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T, formatter: impl Formatter) {
+    let mut ser = serde_json::Serializer::with_formatter(out, formatter);
     value
         .serialize(&mut ser)
         .expect("wire types always serialize");
@@ -167,10 +171,7 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
 /// characters only ([`TextFormatter`]; no trailing newline).
 pub fn to_vec_text<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::with_capacity(128);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, TextFormatter);
-    value
-        .serialize(&mut ser)
-        .expect("wire types always serialize");
+    write_with(&mut out, value, TextFormatter);
     out
 }
 

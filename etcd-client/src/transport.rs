@@ -62,7 +62,7 @@ impl ApiRequest {
 
     fn url(&self, ep: &Endpoint) -> String {
         let mut url = ep.display.clone();
-        if ep.no_host {
+        if ep.no_host() {
             url.push_str("//");
         }
         url.push_str(&api_path(&ep.base_path, self.prefix, &self.key));
@@ -104,8 +104,8 @@ impl Client {
                 Attempt::Open(_) => unreachable!("whole-bound attempts read the body"),
             }
         };
-        match self.inner.total_timeout {
-            Some(total) => tokio::time::timeout(total, run)
+        match deadline {
+            Some(d) => tokio::time::timeout_at(d.into(), run)
                 .await
                 .map_err(|_| Error::Timeout)?,
             None => run.await,
@@ -191,7 +191,7 @@ impl Client {
                 body: req.body.as_ref().map(|(_, b)| b.as_slice()),
             });
         }
-        if ep.no_host {
+        if ep.no_host() {
             return Err(EndpointErrorKind::NoHost);
         }
         let mut builder = self.inner.http.request(req.method.clone(), &url);

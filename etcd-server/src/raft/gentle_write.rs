@@ -82,16 +82,15 @@ pub(super) fn write_gently(
     data: Data<'_>,
     stop: Option<&AtomicBool>,
 ) -> io::Result<()> {
-    let direct = OpenOptions::new()
-        .write(true)
-        .custom_flags(direct_flag())
-        .open(path)
-        .ok();
+    let direct = open_direct(path).ok();
     write_with(file, direct.as_ref(), at, data, stop)
 }
 
-fn direct_flag() -> i32 {
-    i32::try_from(rustix::fs::OFlags::DIRECT.bits()).expect("O_DIRECT fits an int")
+/// `path` opened for direct writes; fails where the file system takes no
+/// direct I/O.
+fn open_direct(path: &Path) -> io::Result<File> {
+    let flag = i32::try_from(rustix::fs::OFlags::DIRECT.bits()).expect("O_DIRECT fits an int");
+    OpenOptions::new().write(true).custom_flags(flag).open(path)
 }
 
 /// [`write_gently`] with the direct handle given (`None`: page cache only).
@@ -226,24 +225,6 @@ mod tests {
         (0..len).map(|i| (i % 251) as u8 + 1).collect()
     }
 
-    /// Opens `path` for direct writes, or says why the test cannot.
-    fn open_direct(path: &Path) -> Option<File> {
-        let opened = OpenOptions::new()
-            .write(true)
-            .custom_flags(direct_flag())
-            .open(path);
-        match opened {
-            Ok(f) => Some(f),
-            Err(e) => {
-                eprintln!(
-                    "no direct I/O in {}: {e}; direct path not run",
-                    path.display()
-                );
-                None
-            }
-        }
-    }
-
     /// Writes `data` at `at` over 7s through each way (direct, page cache,
     /// and a direct handle that refuses every write, which falls back) and
     /// checks every byte.
@@ -259,8 +240,14 @@ mod tests {
                 .unwrap();
             let direct = match way {
                 "direct" => match open_direct(&path) {
-                    Some(d) => Some(d),
-                    None => continue,
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        eprintln!(
+                            "no direct I/O in {}: {e}; direct path not run",
+                            path.display()
+                        );
+                        continue;
+                    }
                 },
                 // Opened for reading only: every write through it fails.
                 "refused" => Some(File::open(&path).unwrap()),

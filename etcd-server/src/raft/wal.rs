@@ -198,7 +198,7 @@ pub(super) fn fill_with_zeros(
 
 fn stopped(e: io::Error) -> io::Error {
     if e.kind() == io::ErrorKind::Interrupted {
-        io::Error::new(e.kind(), "stopped writing the segment's zeros")
+        io::Error::new(e.kind(), "stopped preparing the next segment")
     } else {
         e
     }

@@ -21,9 +21,10 @@
 //!   reference starts them all at once). The watch keeps reading while a
 //!   handler runs, so a slow handler does not let the server's history run out.
 //! * Like `watch --forever`, once an endpoint has answered, the watch rides
-//!   out lost connections, restarts and failover, and survives cleared history (401) by re-reading the key and
-//!   resuming after the read: no handler runs for the skipped changes, stderr
-//!   gets one line naming them. The reference ends with exit 4 in both cases.
+//!   out lost connections, restarts and failover, and survives cleared
+//!   history (401) by re-reading the key and resuming after the read: no
+//!   handler runs for the skipped changes, stderr gets one line naming them.
+//!   The reference ends with exit 4 in both cases.
 //! * `-r KEY --` (an empty command) reports `key and command to exec required`
 //!   (exit 1) where the reference panics at the first event.
 
