@@ -94,6 +94,43 @@ fn long_poll_watch_and_expiry() {
     assert_eq!(gone.status, 404);
 }
 
+/// The request duration histogram counts every answered request except
+/// watches, which last as long as their client waits; a quorum read with
+/// `wait=true` is a read.
+#[test]
+fn watches_stay_out_of_the_request_duration_histogram() {
+    let s = Server::start();
+    let timed = || {
+        let text = raw(&s.addr(), "GET", "/metrics", &[], b"").text();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("etcd_http_request_duration_seconds_count "))
+            .unwrap_or_else(|| panic!("no duration count in:\n{text}"));
+        line.rsplit(' ').next().unwrap().parse::<u64>().unwrap()
+    };
+    form(&s.addr(), "PUT", "/v2/keys/m", "value=1");
+    let before = timed();
+    // A watch answered from history, then a quorum read asking to wait.
+    let w = raw(
+        &s.addr(),
+        "GET",
+        "/v2/keys/m?wait=true&waitIndex=1",
+        &[],
+        b"",
+    );
+    assert!(w.text().contains("\"action\":\"set\""), "{}", w.text());
+    let q = raw(
+        &s.addr(),
+        "GET",
+        "/v2/keys/m?wait=true&quorum=true",
+        &[],
+        b"",
+    );
+    assert!(q.text().contains("\"action\":\"get\""), "{}", q.text());
+    // The first /metrics request counts itself too.
+    assert_eq!(timed(), before + 2);
+}
+
 #[test]
 fn dropped_watchers_are_removed() {
     let s = Server::start();

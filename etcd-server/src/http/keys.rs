@@ -240,6 +240,7 @@ fn watch(app: &Arc<App>, kr: &KeyRequest, path: &str) -> Resp {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     success_headers(app, &mut r, start_index, app.raft_position());
+    r.extensions_mut().insert(super::Watching);
     r
 }
 

@@ -32,6 +32,11 @@ pub type Body = BoxBody<Bytes, Infallible>;
 /// An answer.
 pub type Resp = Response<Body>;
 
+/// Marks the response of a watch, which lasts as long as the client waits:
+/// it is counted but kept out of the request duration histogram.
+#[derive(Debug, Clone, Copy)]
+pub struct Watching;
+
 pub const JSON: &str = "application/json";
 pub const TEXT: &str = "text/plain; charset=utf-8";
 
@@ -203,14 +208,10 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     let method = req.method().clone();
     let raw_path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
-    let mut watch = false;
     let resp = match keys_request::key_path(&raw_path, query.as_deref()) {
         Some(KeysPath::BadRequest) => return bad_request(),
         _ if method == Method::OPTIONS => with_status(200, empty()),
-        Some(path) => {
-            watch = query.as_deref().is_some_and(|q| q.contains("wait="));
-            keys::handle(&app, req, path).await
-        }
+        Some(path) => keys::handle(&app, req, path).await,
         // Go's ServeMux cleans every decoded path (keeping a trailing slash)
         // and redirects when that changes it.
         None => match keys_request::unescape_path(&raw_path) {
@@ -233,6 +234,7 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
         },
     };
     let status = resp.status().as_u16();
+    let watch = resp.extensions().get::<Watching>().is_some();
     let seconds = (!watch).then(|| start.elapsed().as_secs_f64());
     app.metrics.request(&method, status, seconds);
     resp
