@@ -133,14 +133,53 @@ impl Server {
     }
 
     /// Sends `signal` (`-STOP`, `-CONT`) to the process while the harness
-    /// runs it; whether it was delivered.
+    /// runs it; whether it was delivered. After `-STOP` this also waits
+    /// until every thread of the process has stopped: the kernel wakes one
+    /// thread to take a stop signal and the others run on until that one
+    /// gets a CPU, which on a loaded machine took over 20 ms, long enough
+    /// for a "paused" member to answer raft messages sent after the pause.
     pub fn signal(&self, signal: &str) -> bool {
         let Some(child) = &self.child else {
             return false;
         };
-        Command::new("kill")
+        let sent = Command::new("kill")
             .args([signal, &child.id().to_string()])
             .status()
-            .is_ok_and(|s| s.success())
+            .is_ok_and(|s| s.success());
+        if !sent || signal != "-STOP" {
+            return sent;
+        }
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if all_threads_stopped(child.id()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
     }
+}
+
+/// Whether every thread of process `pid` is stopped (state `T` in its
+/// `/proc` stat line).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let mut any = false;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            // A thread that ended meanwhile.
+            continue;
+        };
+        // `tid (comm) S ...`: the command may hold spaces and parentheses.
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
+        if state != Some("T") {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
