@@ -29,7 +29,7 @@ use std::io;
 /// genuine U+FFFD stays distinguishable and different bytes stay different.
 /// [`GoFormatter`] writes every mark as `\ufffd`.
 pub fn invalid_byte_mark(byte: u8) -> char {
-    char::from_u32(0x10_FF00 + u32::from(byte)).unwrap_or(char::REPLACEMENT_CHARACTER)
+    char::from_u32(0x10_FF00 + u32::from(byte)).expect("U+10FF00..=U+10FFFF are characters")
 }
 
 /// A serde_json formatter that escapes strings the way Go does.

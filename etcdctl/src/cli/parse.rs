@@ -124,16 +124,23 @@ pub fn reorder(flags: &[Flag], args: &[String]) -> Vec<String> {
 }
 
 /// Whether `arg` names one of `flags` or the help flag, as urfave/cli v1
-/// recognises it for reordering: two leading dashes stripped (or one), one
-/// more if one is left, then the part before any `=`.
+/// recognises it for reordering ([`flag_name`]).
 pub fn names_flag(flags: &[Flag], arg: &str) -> bool {
+    flag_name(arg).is_some_and(|name| {
+        name == "help" || name == "h" || flags.iter().any(|f| f.names.contains(&name))
+    })
+}
+
+/// The flag name `arg` spells, as urfave/cli v1 reads it: two leading
+/// dashes stripped (or one), one more if one is left, then the part before
+/// any `=`. `None` for `-`, `--` and arguments without a leading dash.
+pub fn flag_name(arg: &str) -> Option<&str> {
     if arg == "-" || arg == "--" || !arg.starts_with('-') {
-        return false;
+        return None;
     }
-    let mut name = arg.strip_prefix("--").unwrap_or(arg);
-    name = name.strip_prefix('-').unwrap_or(name);
-    let name = name.split('=').next().unwrap_or(name);
-    name == "help" || name == "h" || flags.iter().any(|f| f.names.contains(&name))
+    let name = arg.strip_prefix("--").unwrap_or(arg);
+    let name = name.strip_prefix('-').unwrap_or(name);
+    name.split('=').next()
 }
 
 /// Go's `flag.FlagSet.Parse` over `flags`: stops at the first non-flag

@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_stream::StreamExt;
 
-use crate::cli::parse::names_flag;
+use crate::cli::parse::{flag_name, names_flag};
 use crate::cli::{Command, Flag, Kind, Matches};
 use crate::commands::keys_common as kc;
 use crate::commands::watch::{interrupted, resync_note, start_index};
@@ -237,9 +237,10 @@ fn key_dash_dash(typed: &[String]) -> Option<Plan> {
             };
         }
         if names_flag(DEF.flags, arg) {
-            let name = arg.trim_start_matches('-');
-            let takes_value =
-                !name.contains('=') && DEF.flag(name).is_some_and(|f| f.kind != Kind::Bool);
+            let takes_value = !arg.contains('=')
+                && flag_name(arg)
+                    .and_then(|name| DEF.flag(name))
+                    .is_some_and(|f| f.kind != Kind::Bool);
             if takes_value {
                 i += 1;
             }
