@@ -83,34 +83,27 @@ mod tests {
 
     #[test]
     fn endpoints_parse_like_go_urls() {
-        assert_eq!(
-            normalize("http://127.0.0.1:2379"),
-            Ok("http://127.0.0.1:2379".into())
-        );
-        assert_eq!(
-            normalize("http://127.0.0.1:2379/"),
-            Ok("http://127.0.0.1:2379/".into())
-        );
-        assert_eq!(
-            normalize("127.0.0.1:42370"),
-            Err("parse \"127.0.0.1:42370\": first path segment in URL cannot contain colon".into())
-        );
-        assert_eq!(
-            normalize(":2379"),
-            Err("parse \":2379\": missing protocol scheme".into())
-        );
-        assert_eq!(normalize("etcd1"), Ok("http://etcd1".into()));
-        assert_eq!(
-            normalize("http://[::1"),
-            Err("parse \"http://[::1\": missing ']' in host".into())
-        );
-        assert_eq!(
-            normalize("http://u@[::1:2379/x"),
-            Err("parse \"http://u@[::1:2379/x\": missing ']' in host".into())
-        );
-        assert_eq!(
-            normalize("http://[::1]:2379"),
-            Ok("http://[::1]:2379".into())
-        );
+        // (typed, normalised) or (typed, Go's complaint after `parse "typed": `).
+        let ok = [
+            ("http://127.0.0.1:2379", "http://127.0.0.1:2379"),
+            ("http://127.0.0.1:2379/", "http://127.0.0.1:2379/"),
+            ("etcd1", "http://etcd1"),
+            ("http://[::1]:2379", "http://[::1]:2379"),
+        ];
+        for (typed, want) in ok {
+            assert_eq!(normalize(typed), Ok(want.to_owned()), "{typed}");
+        }
+        let refused = [
+            (
+                "127.0.0.1:42370",
+                "first path segment in URL cannot contain colon",
+            ),
+            (":2379", "missing protocol scheme"),
+            ("http://[::1", "missing ']' in host"),
+            ("http://u@[::1:2379/x", "missing ']' in host"),
+        ];
+        for (typed, why) in refused {
+            assert_eq!(normalize(typed), Err(format!("parse {typed:?}: {why}")));
+        }
     }
 }
