@@ -298,6 +298,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     std::fs::create_dir_all(&snap_dir)?;
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
+    let disk_metrics = log_store.disk_metrics();
     let state_machine = StateMachine::open(&snap_dir, hub.clone(), opts.snapshot_count)?;
     let state_view = state_machine.view();
     let snapshot_due = state_machine.snapshot_due();
@@ -317,10 +318,6 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     .await
     .map_err(|e| ServerError::Raft(e.to_string()))?;
     tokio::spawn(snapshot_due::ask_for_snapshots(raft.clone(), snapshot_due));
-    tokio::spawn(crate::raft::leadership::log_changes(
-        raft.clone(),
-        member_id,
-    ));
     let request_timeout = Duration::from_secs(5) + 2 * opts.election_timeout;
     let app = Arc::new(App::new(
         raft.clone(),
@@ -334,6 +331,12 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         opts.initial_advertise_peer_urls.clone(),
         opts.initial_cluster_token.clone(),
         request_timeout,
+    ));
+    app.metrics.add_member(member_id, &disk_metrics);
+    tokio::spawn(crate::raft::leadership::log_changes(
+        raft.clone(),
+        member_id,
+        app.metrics.leader_changes(),
     ));
     // Peers are served from the start: the other members need this one's
     // votes and log before anyone can lead.

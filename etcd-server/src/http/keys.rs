@@ -9,6 +9,7 @@ use super::{
 };
 use crate::app::{now_nanos, App};
 use crate::error::Error;
+use crate::metrics::KeysMethod;
 use crate::store::{Event, KEYS_PREFIX};
 use bytes::{Bytes, BytesMut};
 use etcd_client::{Action, ErrorCode};
@@ -18,6 +19,7 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request};
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -55,6 +57,7 @@ fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
 
 /// Answers a request whose path [`super::keys_request::key_path`] routed here.
 pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> Resp {
+    let started = Instant::now();
     let (parts, body) = req.into_parts();
     let method = &parts.method;
     let key = match path {
@@ -99,11 +102,24 @@ pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> R
     if !allowed {
         return etcd_error(app, &insufficient_credentials());
     }
-    if kr.is_write() {
+    // The reference's keys figures: requests parsed and allowed, then
+    // their outcome; watches count in neither (a quorum read asking to
+    // wait is answered, not received).
+    let label = KeysMethod::of(method, kr.quorum);
+    if !kr.wait {
+        app.metrics.keys_received(label);
+    }
+    let r = if kr.is_write() {
         write(app, kr).await
     } else {
         read(app, &kr).await
+    };
+    if r.extensions().get::<super::Watching>().is_none() {
+        let seconds = started.elapsed().as_secs_f64();
+        app.metrics
+            .keys_answered(label, r.status().as_u16(), seconds);
     }
+    r
 }
 
 /// The whole form body, or `None` past [`MAX_FORM_BODY`] bytes (or when it

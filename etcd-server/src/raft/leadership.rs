@@ -6,6 +6,7 @@
 use super::typ;
 use crate::ids::hex;
 use openraft::ServerState;
+use prometheus_client::metrics::counter::Counter;
 
 /// What the log lines describe: role, term and known leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +46,15 @@ pub fn leader_change(me: u64, before: &Seen, now: &Seen) -> Option<String> {
     Some(format!("{} {what} at term {}", hex(me), now.term))
 }
 
-/// Logs every change of role or leader of `raft` until it shuts down.
-pub async fn log_changes(raft: typ::Raft, me: u64) {
+/// Whether `now` names a leader other than the one `before` knew: the
+/// reference's count of leader changes (a leader after none counts too).
+pub fn new_leader(before: &Seen, now: &Seen) -> bool {
+    now.leader.is_some() && now.leader != before.leader
+}
+
+/// Logs every change of role or leader of `raft` until it shuts down, and
+/// counts the new leaders in `leader_changes`.
+pub async fn log_changes(raft: typ::Raft, me: u64, leader_changes: Counter) {
     let mut rx = raft.server_metrics();
     let mut before = Seen {
         state: ServerState::Learner,
@@ -67,6 +75,9 @@ pub async fn log_changes(raft: typ::Raft, me: u64) {
         }
         if let Some(line) = leader_change(me, &before, &now) {
             tracing::info!(target: "raft.node", "{line}");
+        }
+        if new_leader(&before, &now) {
+            leader_changes.inc();
         }
         before = now;
         if now.state == ServerState::Shutdown || rx.changed().await.is_err() {
@@ -153,5 +164,25 @@ mod tests {
         );
         let shutdown = seen(ServerState::Shutdown, 3, Some(0xa));
         assert_eq!(lines(0xb, &s, &shutdown), (None, None));
+    }
+
+    #[test]
+    fn a_new_leader_counts_once_and_a_lost_one_does_not() {
+        let follower = |leader| seen(ServerState::Follower, 3, leader);
+        // (leader before, leader now, counted)
+        let cases = [
+            (None, Some(1), true),
+            (Some(1), Some(1), false),
+            (Some(1), None, false),
+            (Some(1), Some(2), true),
+            (None, None, false),
+        ];
+        for (before, now, counted) in cases {
+            assert_eq!(
+                new_leader(&follower(before), &follower(now)),
+                counted,
+                "{before:?} -> {now:?}"
+            );
+        }
     }
 }

@@ -31,6 +31,7 @@ use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
 use super::wal_recovery;
 use super::wal_spare::Spare;
 use super::TypeConfig;
+use crate::metrics::DiskMetrics;
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{ErrorSubject, ErrorVerb, OptionalSend};
 use std::collections::{BTreeMap, VecDeque};
@@ -63,6 +64,8 @@ pub(super) struct Shared {
     spare: Spare,
     /// Purged segments being deleted.
     removals: Removals,
+    /// Sync durations and bytes written, for `/metrics`.
+    disk: DiskMetrics,
 }
 
 #[derive(Debug)]
@@ -104,6 +107,11 @@ impl LogStore {
     /// file.
     pub fn open(wal_dir: &Path) -> io::Result<LogStore> {
         LogStore::open_with_segment_size(wal_dir, SEGMENT_SIZE)
+    }
+
+    /// The log's disk figures (shared: the store goes on recording them).
+    pub fn disk_metrics(&self) -> DiskMetrics {
+        self.shared.disk.clone()
     }
 
     /// Finishes deleting the segments purged so far (they go in the
@@ -171,6 +179,7 @@ impl LogStore {
                 failed: AtomicBool::new(false),
                 spare: Spare::default(),
                 removals: Removals::default(),
+                disk: DiskMetrics::default(),
             }),
         })
     }
@@ -270,9 +279,15 @@ impl Shared {
             let res = self.write_batch(&mut st, &buf, entries, &lens);
             self.poison_on_err(res)?
         };
+        self.disk
+            .write_bytes
+            .inc_by(i64::try_from(buf.len()).unwrap_or(i64::MAX));
         // The sync runs without the lock: readers may read the new entries
         // meanwhile, openraft only counts them once this returns.
-        self.poison_on_err(to_sync.sync_data())
+        let started = std::time::Instant::now();
+        self.poison_on_err(to_sync.sync_data())?;
+        self.disk.fsync.observe(started.elapsed().as_secs_f64());
+        Ok(())
     }
 
     fn write_batch(
