@@ -38,10 +38,14 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// can wake a task just before it appends (the state machine's, say, to
 /// apply and answer entries whose sync has completed); left in that slot,
 /// it would wait for the next entry's fsync, and so would the writes it is
-/// to answer. Waking this task takes that slot: the task that held it
-/// moves to the worker's queue, where an idle worker is woken to take it,
-/// and this task runs again at once. When nothing was waiting, this costs
-/// one more poll of the task.
+/// to answer. A task that wakes itself while it runs is put back at the
+/// end of its worker's queue (tokio treats it as a yield, not as a wake into
+/// the slot), so the task in the slot runs first, and so does every task
+/// queued on this worker before it, unless an idle worker takes them. The
+/// blocking work starts after them. In a trace under 64 writing
+/// connections, an entry's write began 19 µs after the proposer cut it
+/// (median; 38 µs at the 90th percentile), this wait included. When nothing
+/// was waiting, this costs one more poll of the task.
 ///
 /// The test below shows the wait it removes. In throughput it is small:
 /// with `etcd-bench`, A/B against the same build without it, 64 connections
