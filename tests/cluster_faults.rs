@@ -208,6 +208,23 @@ fn writes_time_out(m: &Server, keys: &[&str], seen: &str) {
     // The request timeout is 5 s + 2 × the 500 ms election timeout.
     let waited = started.elapsed();
     assert!(waited >= Duration::from_secs(5), "{waited:?}");
+    // /metrics counts them as the reference does: failed proposals and
+    // failed PUTs with the status they got, none pending any more.
+    let text = get(m, "/metrics").text();
+    let value = |series: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(series)?
+                    .strip_prefix(' ')?
+                    .parse::<f64>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+    };
+    let timed_out = keys.len() as f64;
+    assert!(value("etcd_server_proposals_failed_total") >= timed_out);
+    assert!(value("etcd_http_failed_total{method=\"PUT\",code=\"500\"}") >= timed_out);
+    assert_eq!(value("etcd_server_proposals_pending"), 0.0);
     let started = Instant::now();
     let r = get(m, "/v2/keys/faults/before?quorum=true");
     assert_eq!((r.status, r.text().as_str()), (500, TIMED_OUT));

@@ -6,8 +6,10 @@
 //! `etcd_http_failed_total` and `etcd_http_successful_duration_seconds`, the
 //! log's `etcd_disk_wal_fsync_duration_seconds` and
 //! `etcd_disk_wal_write_bytes_total`, `etcd_server_leader_changes_seen_total`,
-//! and the `etcd_server_id`, `etcd_server_version` and
-//! `etcd_cluster_version` info gauges.
+//! `etcd_server_proposals_{committed,applied}_total` (raft indexes),
+//! `etcd_server_proposals_pending` and `_failed_total` (keys writes), and
+//! the `etcd_server_id`, `etcd_server_version` and `etcd_cluster_version`
+//! info gauges.
 
 use crate::cluster::{CLUSTER_VERSION, SERVER_VERSION};
 use prometheus_client::encoding::text::encode;
@@ -77,23 +79,38 @@ struct FailedLabels {
     code: u16,
 }
 
-/// The raft log's disk figures, shared by the log store (which records) and
+/// The raft log's figures, shared by the log store (which records) and
 /// `/metrics` (which shows them). Clones share the figures.
 #[derive(Debug, Clone)]
-pub struct DiskMetrics {
+pub struct LogMetrics {
     /// Every fdatasync of appended entries, in seconds (the reference's
     /// buckets: 1 ms doubling to 8.192 s).
     pub fsync: Histogram,
     /// Bytes of records written to the log (a gauge, as the reference's).
     pub write_bytes: Gauge,
+    /// The raft index known committed (the reference's
+    /// `etcd_server_proposals_committed_total`).
+    pub committed: Gauge,
 }
 
-impl Default for DiskMetrics {
+impl Default for LogMetrics {
     fn default() -> Self {
-        DiskMetrics {
+        LogMetrics {
             fsync: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             write_bytes: Gauge::default(),
+            committed: Gauge::default(),
         }
+    }
+}
+
+/// A proposal of a keys write waiting for its outcome; counted in
+/// `etcd_server_proposals_pending` until dropped.
+#[derive(Debug)]
+pub struct Pending(Gauge);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 
@@ -132,6 +149,9 @@ pub struct Metrics {
     keys_succeeded: Vec<Histogram>,
     keys_failed: Family<FailedLabels, Counter>,
     leader_changes: Counter,
+    applied: Gauge,
+    pending: Gauge,
+    failed: Counter,
 }
 
 impl Default for Metrics {
@@ -160,6 +180,9 @@ impl Metrics {
             keys_succeeded: Vec::new(),
             keys_failed: Family::default(),
             leader_changes: Counter::default(),
+            applied: Gauge::default(),
+            pending: Gauge::default(),
+            failed: Counter::default(),
         };
         let received = Family::<MethodLabel, Counter>::default();
         let succeeded = Family::<MethodLabel, Histogram>::new_with_constructor(|| {
@@ -192,6 +215,21 @@ impl Metrics {
             "etcd_server_leader_changes_seen",
             "The number of leader changes seen",
             m.leader_changes.clone(),
+        );
+        registry.register(
+            "etcd_server_proposals_applied_total",
+            "The total number of consensus proposals applied",
+            m.applied.clone(),
+        );
+        registry.register(
+            "etcd_server_proposals_pending",
+            "The current number of pending proposals to commit",
+            m.pending.clone(),
+        );
+        registry.register(
+            "etcd_server_proposals_failed",
+            "The total number of failed proposals seen",
+            m.failed.clone(),
         );
         info(
             &mut registry,
@@ -256,8 +294,8 @@ impl Metrics {
         m
     }
 
-    /// Adds this member's figures: its id and its log's disk figures.
-    pub fn add_member(&self, member_id: u64, disk: &DiskMetrics) {
+    /// Adds this member's figures: its id and its log's figures.
+    pub fn add_member(&self, member_id: u64, log: &LogMetrics) {
         let mut registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
         info(
             &mut registry,
@@ -269,12 +307,17 @@ impl Metrics {
         registry.register(
             "etcd_disk_wal_fsync_duration_seconds",
             "The latency distributions of fsync called by WAL",
-            disk.fsync.clone(),
+            log.fsync.clone(),
         );
         registry.register(
             "etcd_disk_wal_write_bytes_total",
             "Total number of bytes written in WAL",
-            disk.write_bytes.clone(),
+            log.write_bytes.clone(),
+        );
+        registry.register(
+            "etcd_server_proposals_committed_total",
+            "The total number of consensus proposals committed",
+            log.committed.clone(),
         );
     }
 
@@ -282,6 +325,18 @@ impl Metrics {
     /// new leader after none counts too), as the reference counts.
     pub fn leader_changes(&self) -> Counter {
         self.leader_changes.clone()
+    }
+
+    /// A keys write on its way through raft (see [`Pending`]).
+    pub fn proposal_pending(&self) -> Pending {
+        self.pending.inc();
+        Pending(self.pending.clone())
+    }
+
+    /// A keys write that raft did not carry out: it timed out or was
+    /// refused.
+    pub fn proposal_failed(&self) {
+        self.failed.inc();
     }
 
     /// A keys request parsed and allowed, not a watch: the reference's
@@ -333,6 +388,7 @@ impl Metrics {
         g(&self.has_leader, u64::from(now.has_leader));
         g(&self.is_leader, u64::from(now.is_leader));
         g(&self.applied_index, now.applied_index);
+        g(&self.applied, now.applied_index);
         g(&self.term, now.term);
         g(&self.store_index, now.store_index);
         g(&self.watchers, now.watchers);
@@ -410,12 +466,13 @@ mod tests {
     }
 
     #[test]
-    fn a_member_adds_its_id_and_its_logs_disk_figures() {
+    fn a_member_adds_its_id_and_its_logs_figures() {
         let m = Metrics::new();
-        let disk = DiskMetrics::default();
-        m.add_member(0x4bf4061c1ccaa7de, &disk);
-        disk.fsync.observe(0.0015);
-        disk.write_bytes.inc_by(563);
+        let log = LogMetrics::default();
+        m.add_member(0x4bf4061c1ccaa7de, &log);
+        log.fsync.observe(0.0015);
+        log.write_bytes.inc_by(563);
+        log.committed.set(9);
         m.leader_changes().inc();
         let text = render(&m);
         for line in [
@@ -428,8 +485,44 @@ mod tests {
             "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"8.192\"} 1",
             "etcd_disk_wal_fsync_duration_seconds_count 1",
             "etcd_disk_wal_write_bytes_total 563",
+            "etcd_server_proposals_committed_total 9",
         ] {
             assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
         }
+    }
+
+    #[test]
+    fn a_proposal_is_pending_until_dropped_and_failures_add_up() {
+        let m = Metrics::new();
+        let line = |text: &str, name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+                .to_owned()
+        };
+        let (a, b) = (m.proposal_pending(), m.proposal_pending());
+        m.proposal_failed();
+        let text = m.render(Snapshot {
+            applied_index: 12,
+            ..Snapshot::default()
+        });
+        assert_eq!(
+            line(&text, "etcd_server_proposals_pending"),
+            "etcd_server_proposals_pending 2"
+        );
+        assert_eq!(
+            line(&text, "etcd_server_proposals_failed_total"),
+            "etcd_server_proposals_failed_total 1"
+        );
+        assert_eq!(
+            line(&text, "etcd_server_proposals_applied_total"),
+            "etcd_server_proposals_applied_total 12"
+        );
+        drop((a, b));
+        let text = render(&m);
+        assert_eq!(
+            line(&text, "etcd_server_proposals_pending"),
+            "etcd_server_proposals_pending 0"
+        );
     }
 }

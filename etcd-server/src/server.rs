@@ -298,7 +298,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     std::fs::create_dir_all(&snap_dir)?;
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
-    let disk_metrics = log_store.disk_metrics();
+    let log_metrics = log_store.log_metrics();
     let state_machine = StateMachine::open(&snap_dir, hub.clone(), opts.snapshot_count)?;
     let state_view = state_machine.view();
     let snapshot_due = state_machine.snapshot_due();
@@ -332,7 +332,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         opts.initial_cluster_token.clone(),
         request_timeout,
     ));
-    app.metrics.add_member(member_id, &disk_metrics);
+    app.metrics.add_member(member_id, &log_metrics);
     tokio::spawn(crate::raft::leadership::log_changes(
         raft.clone(),
         member_id,

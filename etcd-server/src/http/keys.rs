@@ -189,12 +189,20 @@ async fn write(app: &Arc<App>, kr: KeyRequest) -> Resp {
     let Some(request) = kr.into_command(now_nanos()) else {
         return etcd_error(app, &raft_error("not a write"));
     };
+    let pending = app.metrics.proposal_pending();
     let written =
         match tokio::time::timeout(app.request_timeout, app.proposer.propose(request)).await {
-            Err(_) => return etcd_error(app, &timed_out()),
-            Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
+            Err(_) => {
+                app.metrics.proposal_failed();
+                return etcd_error(app, &timed_out());
+            }
+            Ok(Err(e)) => {
+                app.metrics.proposal_failed();
+                return etcd_error(app, &raft_error(&e));
+            }
             Ok(Ok(written)) => written,
         };
+    drop(pending);
     let event = match written.outcome {
         Some(Ok(event)) => event,
         Some(Err(e)) => return etcd_error(app, &e),

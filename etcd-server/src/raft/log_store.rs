@@ -31,7 +31,7 @@ use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
 use super::wal_recovery;
 use super::wal_spare::Spare;
 use super::TypeConfig;
-use crate::metrics::DiskMetrics;
+use crate::metrics::LogMetrics;
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{ErrorSubject, ErrorVerb, OptionalSend};
 use std::collections::{BTreeMap, VecDeque};
@@ -64,8 +64,8 @@ pub(super) struct Shared {
     spare: Spare,
     /// Purged segments being deleted.
     removals: Removals,
-    /// Sync durations and bytes written, for `/metrics`.
-    disk: DiskMetrics,
+    /// Sync durations, bytes written and the committed index, for `/metrics`.
+    metrics: LogMetrics,
 }
 
 #[derive(Debug)]
@@ -109,9 +109,9 @@ impl LogStore {
         LogStore::open_with_segment_size(wal_dir, SEGMENT_SIZE)
     }
 
-    /// The log's disk figures (shared: the store goes on recording them).
-    pub fn disk_metrics(&self) -> DiskMetrics {
-        self.shared.disk.clone()
+    /// The log's figures (shared: the store goes on recording them).
+    pub fn log_metrics(&self) -> LogMetrics {
+        self.shared.metrics.clone()
     }
 
     /// Finishes deleting the segments purged so far (they go in the
@@ -179,7 +179,7 @@ impl LogStore {
                 failed: AtomicBool::new(false),
                 spare: Spare::default(),
                 removals: Removals::default(),
-                disk: DiskMetrics::default(),
+                metrics: LogMetrics::default(),
             }),
         })
     }
@@ -279,14 +279,14 @@ impl Shared {
             let res = self.write_batch(&mut st, &buf, entries, &lens);
             self.poison_on_err(res)?
         };
-        self.disk
+        self.metrics
             .write_bytes
             .inc_by(i64::try_from(buf.len()).unwrap_or(i64::MAX));
         // The sync runs without the lock: readers may read the new entries
         // meanwhile, openraft only counts them once this returns.
         let started = std::time::Instant::now();
         self.poison_on_err(to_sync.sync_data())?;
-        self.disk.fsync.observe(started.elapsed().as_secs_f64());
+        self.metrics.fsync.observe(started.elapsed().as_secs_f64());
         Ok(())
     }
 
@@ -479,6 +479,10 @@ impl Shared {
 
     fn save_committed(&self, committed: Option<LogId>) -> io::Result<()> {
         self.check_healthy()?;
+        let index = committed.map_or(0, |c| c.index);
+        self.metrics
+            .committed
+            .set(i64::try_from(index).unwrap_or(i64::MAX));
         let mut st = self.write_state();
         // Every entry we hold is durable (append returns after its sync);
         // never record a committed id beyond them.
