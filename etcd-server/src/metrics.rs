@@ -52,6 +52,7 @@ impl KeysMethod {
             Method::PUT => KeysMethod::Put,
             Method::POST => KeysMethod::Post,
             Method::DELETE => KeysMethod::Delete,
+            // GET; keys requests with other methods are refused before.
             _ => KeysMethod::Get,
         }
     }
