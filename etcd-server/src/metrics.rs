@@ -212,26 +212,20 @@ impl Metrics {
             "Bucketed histogram of processing time (s) of successfully handled requests (non-watches), by method (GET/PUT etc.)",
             succeeded,
         );
-        registry.register(
-            "etcd_server_leader_changes_seen",
-            "The number of leader changes seen",
-            m.leader_changes.clone(),
-        );
-        registry.register(
-            "etcd_server_proposals_applied_total",
-            "The total number of consensus proposals applied",
-            m.applied.clone(),
-        );
-        registry.register(
-            "etcd_server_proposals_pending",
-            "The current number of pending proposals to commit",
-            m.pending.clone(),
-        );
-        registry.register(
-            "etcd_server_proposals_failed",
-            "The total number of failed proposals seen",
-            m.failed.clone(),
-        );
+        for (name, help, counter) in [
+            (
+                "etcd_server_leader_changes_seen",
+                "The number of leader changes seen",
+                &m.leader_changes,
+            ),
+            (
+                "etcd_server_proposals_failed",
+                "The total number of failed proposals seen",
+                &m.failed,
+            ),
+        ] {
+            registry.register(name, help, counter.clone());
+        }
         info(
             &mut registry,
             "etcd_server_version",
@@ -260,37 +254,43 @@ impl Metrics {
             "Time to answer a client request (watches excluded)",
             m.duration.clone(),
         );
-        registry.register(
-            "etcd_server_has_leader",
-            "Whether a leader exists (1) or not (0)",
-            m.has_leader.clone(),
-        );
-        registry.register(
-            "etcd_server_is_leader",
-            "Whether this member is the leader",
-            m.is_leader.clone(),
-        );
-        registry.register(
-            "etcd_server_applied_index",
-            "The last raft index applied to the store",
-            m.applied_index.clone(),
-        );
-        registry.register("etcd_server_term", "The current raft term", m.term.clone());
-        registry.register(
-            "etcd_store_index",
-            "The v2 store index",
-            m.store_index.clone(),
-        );
-        registry.register(
-            "etcd_store_watchers",
-            "Open watchers on this member",
-            m.watchers.clone(),
-        );
-        registry.register(
-            "etcd_store_ttl_keys",
-            "Nodes with a TTL",
-            m.ttl_keys.clone(),
-        );
+        for (name, help, gauge) in [
+            (
+                "etcd_server_has_leader",
+                "Whether a leader exists (1) or not (0)",
+                &m.has_leader,
+            ),
+            (
+                "etcd_server_is_leader",
+                "Whether this member is the leader",
+                &m.is_leader,
+            ),
+            (
+                "etcd_server_proposals_applied_total",
+                "The total number of consensus proposals applied",
+                &m.applied,
+            ),
+            (
+                "etcd_server_proposals_pending",
+                "The current number of pending proposals to commit",
+                &m.pending,
+            ),
+            (
+                "etcd_server_applied_index",
+                "The last raft index applied to the store",
+                &m.applied_index,
+            ),
+            ("etcd_server_term", "The current raft term", &m.term),
+            ("etcd_store_index", "The v2 store index", &m.store_index),
+            (
+                "etcd_store_watchers",
+                "Open watchers on this member",
+                &m.watchers,
+            ),
+            ("etcd_store_ttl_keys", "Nodes with a TTL", &m.ttl_keys),
+        ] {
+            registry.register(name, help, gauge.clone());
+        }
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = registry;
         m
     }
