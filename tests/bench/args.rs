@@ -27,6 +27,8 @@ OPTIONS:
     --max-runtime DUR    hard cap for the whole invocation
                          (default: 2 x planned measuring time + 60s; 600s with --requests)
     --threads N          client runtime worker threads (default: CPU count)
+    --rounds N           measure every cell N times, the targets alternating, and
+                         print the medians after the rounds (default: 1)
     --user USER:PASSWORD basic auth sent with every request (pre-flight and
                          fill too); the user needs read and write on PATH
     --json               one JSON object per cell instead of the table
@@ -100,6 +102,8 @@ pub struct Args {
     pub timeout: Duration,
     pub max_runtime: Duration,
     pub threads: Option<usize>,
+    /// How many times every cell is measured.
+    pub rounds: u32,
     /// `user:password` for basic auth.
     pub user: Option<String>,
 }
@@ -110,7 +114,7 @@ pub enum Parsed {
     Help,
 }
 
-const VALUE_FLAGS: [&str; 15] = [
+const VALUE_FLAGS: [&str; 16] = [
     "--endpoint",
     "--endpoint2",
     "--label1",
@@ -125,6 +129,7 @@ const VALUE_FLAGS: [&str; 15] = [
     "--timeout",
     "--max-runtime",
     "--threads",
+    "--rounds",
     "--user",
 ];
 
@@ -285,12 +290,22 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Parsed, String> 
         }
         None => None,
     };
+    let rounds = match get("--rounds") {
+        Some(v) => {
+            let n = parse_u64(v, "--rounds")?;
+            if n == 0 || n > 1000 {
+                return Err("--rounds: must be in 1..=1000".into());
+            }
+            n as u32
+        }
+        None => 1,
+    };
     let user = match get("--user") {
         Some(u) if u.contains(':') => Some(u.to_string()),
         Some(u) => return Err(format!("--user: `{u}` must be USER:PASSWORD")),
         None => None,
     };
-    let cells = (workloads.len() * connections.len() * targets.len()) as u32;
+    let cells = (workloads.len() * connections.len() * targets.len()) as u32 * rounds;
     let max_runtime = match get("--max-runtime") {
         Some(v) => parse_duration(v).map_err(|e| format!("--max-runtime: {e}"))?,
         None => match stop {
@@ -311,6 +326,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Parsed, String> 
         timeout,
         max_runtime,
         threads,
+        rounds,
         user,
     })))
 }

@@ -10,6 +10,7 @@ mod duration;
 mod http1;
 mod load;
 mod report;
+mod rounds;
 mod stats;
 mod target;
 
@@ -141,38 +142,23 @@ async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
 
     for &workload in &args.workloads {
         for &conns in &args.connections {
-            let mut cells = Vec::with_capacity(args.targets.len());
-            let mut capped = false;
-            for (t, plan) in args.targets.iter().zip(&plans) {
-                let out =
-                    load::run_cell(plan.clone(), workload, conns, args.stop, deadline).await?;
-                if let Some(p) = &out.first_problem {
-                    eprintln!(
-                        "etcd-bench: {} {} x{conns}: {} non-2xx, {} errors; first: {p}",
-                        t.label,
-                        workload.name(),
-                        out.summary.non_2xx,
-                        out.summary.errors
-                    );
-                }
-                capped = out.truncated || Instant::now() >= deadline;
-                cells.push(CellResult {
-                    label: t.label.clone(),
-                    endpoint: t.base.clone(),
-                    workload,
-                    connections: conns,
-                    value_size: args.value_size,
-                    keys: args.keys,
-                    summary: out.summary,
-                    truncated: out.truncated,
-                });
+            let mut rounds = rounds::Rounds::new(workload, conns);
+            for _ in 0..args.rounds {
+                let (cells, capped) = measure(args, &plans, workload, conns, deadline).await?;
+                print_cells(args, &table, &cells);
                 if capped {
-                    break;
+                    return Ok(End::Capped);
                 }
+                rounds.add(&cells);
             }
-            print_cells(args, &table, &cells);
-            if capped {
-                return Ok(End::Capped);
+            if args.rounds > 1 {
+                if args.json {
+                    println!("{}", rounds.json());
+                } else {
+                    for line in rounds.text() {
+                        println!("{line}");
+                    }
+                }
             }
         }
     }
@@ -183,6 +169,45 @@ async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
         );
     }
     Ok(End::Complete)
+}
+
+/// Measures one (workload, connections) cell on every target in turn; true
+/// when the hard cap cut it short.
+async fn measure(
+    args: &Args,
+    plans: &[Arc<Plan>],
+    workload: args::Workload,
+    conns: usize,
+    deadline: Instant,
+) -> Result<(Vec<CellResult>, bool), String> {
+    let mut cells = Vec::with_capacity(args.targets.len());
+    for (t, plan) in args.targets.iter().zip(plans) {
+        let out = load::run_cell(plan.clone(), workload, conns, args.stop, deadline).await?;
+        if let Some(p) = &out.first_problem {
+            eprintln!(
+                "etcd-bench: {} {} x{conns}: {} non-2xx, {} errors; first: {p}",
+                t.label,
+                workload.name(),
+                out.summary.non_2xx,
+                out.summary.errors
+            );
+        }
+        let capped = out.truncated || Instant::now() >= deadline;
+        cells.push(CellResult {
+            label: t.label.clone(),
+            endpoint: t.base.clone(),
+            workload,
+            connections: conns,
+            value_size: args.value_size,
+            keys: args.keys,
+            summary: out.summary,
+            truncated: out.truncated,
+        });
+        if capped {
+            return Ok((cells, true));
+        }
+    }
+    Ok((cells, false))
 }
 
 /// Prints the cells of one (workload, connections) pair; with two targets

@@ -41,6 +41,7 @@ fn defaults() {
     // 4 workloads x 2 connection counts x 1 target x 5 s x 2 + 60 s.
     assert_eq!(a.max_runtime, Duration::from_secs(140));
     assert_eq!(a.threads, None);
+    assert_eq!(a.rounds, 1);
     assert_eq!(a.user, None);
 }
 
@@ -186,4 +187,29 @@ fn default_cap_scales_with_plan() {
     assert_eq!(a.max_runtime, Duration::from_secs(156));
     let a = run(&["--endpoint", "http://127.0.0.1:1", "--requests", "10"]);
     assert_eq!(a.max_runtime, Duration::from_secs(600));
+    // Rounds multiply the cells: 1 x 1 x 2 targets x 12 rounds x 2 s x 2 + 60 s.
+    let a = run(&[
+        "--endpoint",
+        "http://127.0.0.1:1",
+        "--endpoint2",
+        "http://127.0.0.1:2",
+        "--duration",
+        "2s",
+        "--workloads",
+        "write",
+        "--connections",
+        "64",
+        "--rounds",
+        "12",
+    ]);
+    assert_eq!(a.rounds, 12);
+    assert_eq!(a.max_runtime, Duration::from_secs(156));
+}
+
+#[test]
+fn rounds_are_counted_from_one() {
+    for bad in ["0", "1001", "x", "-1"] {
+        let e = err(&["--endpoint", "http://127.0.0.1:1", "--rounds", bad]);
+        assert!(e.starts_with("--rounds"), "{bad}: {e}");
+    }
 }
