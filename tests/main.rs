@@ -2,6 +2,7 @@
 //! reference etcd, when it is installed).
 
 mod backup;
+mod bench_tool;
 mod client_api;
 mod client_auth;
 mod client_watch;

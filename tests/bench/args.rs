@@ -27,8 +27,8 @@ OPTIONS:
     --max-runtime DUR    hard cap for the whole invocation
                          (default: 2 x planned measuring time + 60s; 600s with --requests)
     --threads N          client runtime worker threads (default: CPU count)
-    --rounds N           measure every cell N times, the targets alternating, and
-                         print the medians after the rounds (default: 1)
+    --rounds N           measure every cell N times and print the medians after
+                         the rounds; the targets take turns going first (default: 1)
     --user USER:PASSWORD basic auth sent with every request (pre-flight and
                          fill too); the user needs read and write on PATH
     --json               one JSON object per cell instead of the table

@@ -143,8 +143,13 @@ async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
     for &workload in &args.workloads {
         for &conns in &args.connections {
             let mut rounds = rounds::Rounds::new(workload, conns);
-            for _ in 0..args.rounds {
-                let (cells, capped) = measure(args, &plans, workload, conns, deadline).await?;
+            for round in 0..args.rounds {
+                // Every other round the targets swap turns, so that neither
+                // always runs right after the other (whose deferred work,
+                // a snapshot say, may still be running).
+                let swapped = round % 2 == 1;
+                let (cells, capped) =
+                    measure(args, &plans, workload, conns, deadline, swapped).await?;
                 print_cells(args, &table, &cells);
                 if capped {
                     return Ok(End::Capped);
@@ -171,17 +176,25 @@ async fn run(args: &Args, deadline: Instant) -> Result<End, String> {
     Ok(End::Complete)
 }
 
-/// Measures one (workload, connections) cell on every target in turn; true
-/// when the hard cap cut it short.
+/// Measures one (workload, connections) cell on every target in turn (the
+/// last target first when `swapped`); the cells come back in target order,
+/// with true when the hard cap cut them short.
 async fn measure(
     args: &Args,
     plans: &[Arc<Plan>],
     workload: args::Workload,
     conns: usize,
     deadline: Instant,
+    swapped: bool,
 ) -> Result<(Vec<CellResult>, bool), String> {
-    let mut cells = Vec::with_capacity(args.targets.len());
-    for (t, plan) in args.targets.iter().zip(plans) {
+    let mut order: Vec<usize> = (0..args.targets.len()).collect();
+    if swapped {
+        order.reverse();
+    }
+    let mut cells: Vec<Option<CellResult>> = vec![None; args.targets.len()];
+    let mut capped = false;
+    for i in order {
+        let (t, plan) = (&args.targets[i], &plans[i]);
         let out = load::run_cell(plan.clone(), workload, conns, args.stop, deadline).await?;
         if let Some(p) = &out.first_problem {
             eprintln!(
@@ -192,8 +205,8 @@ async fn measure(
                 out.summary.errors
             );
         }
-        let capped = out.truncated || Instant::now() >= deadline;
-        cells.push(CellResult {
+        capped = out.truncated || Instant::now() >= deadline;
+        cells[i] = Some(CellResult {
             label: t.label.clone(),
             endpoint: t.base.clone(),
             workload,
@@ -204,10 +217,10 @@ async fn measure(
             truncated: out.truncated,
         });
         if capped {
-            return Ok((cells, true));
+            break;
         }
     }
-    Ok((cells, false))
+    Ok((cells.into_iter().flatten().collect(), capped))
 }
 
 /// Prints the cells of one (workload, connections) pair; with two targets
