@@ -137,6 +137,29 @@ fn every_member_answers_every_request() {
     }
 }
 
+/// The member id of each of `members`, in order, as `via` lists them.
+fn member_ids(via: &Server, members: &[Server]) -> Vec<String> {
+    let r = raw(&via.addr(), "GET", "/v2/members", &[], b"");
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("members JSON");
+    let list = v["members"].as_array().expect("a member list");
+    members
+        .iter()
+        .map(|m| {
+            let listed = list.iter().find(|x| x["name"] == m.name.as_str());
+            let id = listed.and_then(|x| x["id"].as_str());
+            id.unwrap_or_else(|| panic!("{} is not listed: {v}", m.name))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The value of the one `/metrics` series `series` (name and labels) on `m`.
+fn metric(m: &Server, series: &str) -> Option<f64> {
+    let text = raw(&m.addr(), "GET", "/metrics", &[], b"").text();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
 #[test]
 fn leader_loss_elects_a_new_leader_and_loses_nothing() {
     let mut members = start_cluster(3);
@@ -144,6 +167,25 @@ fn leader_loss_elects_a_new_leader_and_loses_nothing() {
         put(&members[i % 3], &format!("/f/k{i}"), &i.to_string());
     }
     let old = leader_index(&members);
+    // /metrics shows the leader's raft traffic to each follower, as the
+    // reference's peer families do.
+    let ids = member_ids(&members[old], &members);
+    for (i, m) in members.iter().enumerate().filter(|(i, _)| *i != old) {
+        let sent = format!("etcd_network_peer_sent_bytes_total{{To=\"{}\"}}", ids[i]);
+        assert!(
+            metric(&members[old], &sent).is_some_and(|n| n > 0.0),
+            "{sent}"
+        );
+        let got = format!(
+            "etcd_network_peer_received_bytes_total{{From=\"{}\"}}",
+            ids[old]
+        );
+        assert!(
+            metric(m, &got).is_some_and(|n| n > 0.0),
+            "{got} on {}",
+            m.name
+        );
+    }
     members[old].kill9();
     let survivor = (old + 1) % 3;
     let start = Instant::now();
@@ -151,6 +193,19 @@ fn leader_loss_elects_a_new_leader_and_loses_nothing() {
     eprintln!("first write after the leader's kill: {:?}", start.elapsed());
     let new = leader_index(&members);
     assert_ne!(new, old);
+    // The new leader's requests to the killed member fail, and count.
+    let failures = format!(
+        "etcd_network_peer_sent_failures_total{{To=\"{}\"}}",
+        ids[old]
+    );
+    let start = Instant::now();
+    while metric(&members[new], &failures).is_none_or(|n| n == 0.0) {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "no {failures} on the new leader"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // The killed member comes back and catches up with what it missed.
     members[old].restart();
     wait_value(&members[old], "/f/after", "yes");

@@ -80,11 +80,13 @@ impl App {
         initial_cluster_token: String,
         request_timeout: Duration,
     ) -> App {
+        let mut peer = PeerState::new(raft.clone(), member_id, cluster_id, state.store());
+        peer.metrics = network.peer_metrics().clone();
         let forwarder = Forwarder::new(raft.clone(), network, member_id, request_timeout);
         App {
             proposer: Proposer::start(forwarder.clone()),
             forwarder,
-            peer: PeerState::new(raft.clone(), member_id, cluster_id, state.store()),
+            peer,
             raft,
             store: state.store(),
             state,

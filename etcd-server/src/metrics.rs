@@ -7,9 +7,10 @@
 //! log's `etcd_disk_wal_fsync_duration_seconds` and
 //! `etcd_disk_wal_write_bytes_total`, `etcd_server_leader_changes_seen_total`,
 //! `etcd_server_proposals_{committed,applied}_total` (raft indexes),
-//! `etcd_server_proposals_pending` and `_failed_total` (keys writes), and
-//! the `etcd_server_id`, `etcd_server_version` and `etcd_cluster_version`
-//! info gauges.
+//! `etcd_server_proposals_pending` and `_failed_total` (keys writes), the
+//! peer traffic's `etcd_network_peer_sent_bytes_total`, `_received_bytes_total`
+//! and `_sent_failures_total`, and the `etcd_server_id`,
+//! `etcd_server_version` and `etcd_cluster_version` info gauges.
 
 use crate::cluster::{CLUSTER_VERSION, SERVER_VERSION};
 use prometheus_client::encoding::text::encode;
@@ -101,6 +102,47 @@ impl Default for LogMetrics {
             write_bytes: Gauge::default(),
             committed: Gauge::default(),
         }
+    }
+}
+
+/// A label set of one peer: `To` or `From` and the member id, as the
+/// reference labels its peer traffic.
+type PeerLabel = Vec<(&'static str, String)>;
+
+/// Raft traffic with each peer, shared by the sending side (the peer
+/// network), the receiving side (the peer endpoints) and `/metrics`.
+/// Clones share the figures.
+#[derive(Debug, Clone, Default)]
+pub struct PeerMetrics {
+    sent_bytes: Family<PeerLabel, Counter>,
+    received_bytes: Family<PeerLabel, Counter>,
+    sent_failures: Family<PeerLabel, Counter>,
+}
+
+impl PeerMetrics {
+    fn label(key: &'static str, member: u64) -> PeerLabel {
+        vec![(key, crate::ids::hex(member))]
+    }
+
+    /// A request body of `bytes` sent to member `to`.
+    pub fn sent(&self, to: u64, bytes: usize) {
+        self.sent_bytes
+            .get_or_create(&Self::label("To", to))
+            .inc_by(bytes as u64);
+    }
+
+    /// A request body of `bytes` received from member `from`.
+    pub fn received(&self, from: u64, bytes: usize) {
+        self.received_bytes
+            .get_or_create(&Self::label("From", from))
+            .inc_by(bytes as u64);
+    }
+
+    /// A request to member `to` that got no answer, or an error.
+    pub fn send_failed(&self, to: u64) {
+        self.sent_failures
+            .get_or_create(&Self::label("To", to))
+            .inc();
     }
 }
 
@@ -295,8 +337,8 @@ impl Metrics {
         m
     }
 
-    /// Adds this member's figures: its id and its log's figures.
-    pub fn add_member(&self, member_id: u64, log: &LogMetrics) {
+    /// Adds this member's figures: its id, its log's and its peer traffic.
+    pub fn add_member(&self, member_id: u64, log: &LogMetrics, peers: &PeerMetrics) {
         let mut registry = self.registry.lock().unwrap_or_else(|p| p.into_inner());
         info(
             &mut registry,
@@ -320,6 +362,25 @@ impl Metrics {
             "The total number of consensus proposals committed",
             log.committed.clone(),
         );
+        for (name, help, family) in [
+            (
+                "etcd_network_peer_sent_bytes",
+                "The total number of bytes sent to peers",
+                &peers.sent_bytes,
+            ),
+            (
+                "etcd_network_peer_received_bytes",
+                "The total number of bytes received from peers",
+                &peers.received_bytes,
+            ),
+            (
+                "etcd_network_peer_sent_failures",
+                "The total number of send failures from peers",
+                &peers.sent_failures,
+            ),
+        ] {
+            registry.register(name, help, family.clone());
+        }
     }
 
     /// Counted once per leader seen that differs from the one before (a
@@ -470,7 +531,12 @@ mod tests {
     fn a_member_adds_its_id_and_its_logs_figures() {
         let m = Metrics::new();
         let log = LogMetrics::default();
-        m.add_member(0x4bf4061c1ccaa7de, &log);
+        let peers = PeerMetrics::default();
+        m.add_member(0x4bf4061c1ccaa7de, &log, &peers);
+        peers.sent(0x1f, 100);
+        peers.sent(0x1f, 20);
+        peers.received(0x2e, 50);
+        peers.send_failed(0x1f);
         log.fsync.observe(0.0015);
         log.write_bytes.inc_by(563);
         log.committed.set(9);
@@ -487,6 +553,9 @@ mod tests {
             "etcd_disk_wal_fsync_duration_seconds_count 1",
             "etcd_disk_wal_write_bytes_total 563",
             "etcd_server_proposals_committed_total 9",
+            "etcd_network_peer_sent_bytes_total{To=\"1f\"} 120",
+            "etcd_network_peer_received_bytes_total{From=\"2e\"} 50",
+            "etcd_network_peer_sent_failures_total{To=\"1f\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
         }

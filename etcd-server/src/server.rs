@@ -332,7 +332,8 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         opts.initial_cluster_token.clone(),
         request_timeout,
     ));
-    app.metrics.add_member(member_id, &log_metrics);
+    app.metrics
+        .add_member(member_id, &log_metrics, &app.peer.metrics);
     tokio::spawn(crate::raft::leadership::log_changes(
         raft.clone(),
         member_id,

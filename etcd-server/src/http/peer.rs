@@ -16,6 +16,7 @@
 use super::{full, Resp};
 use crate::cluster;
 use crate::ids;
+use crate::metrics::PeerMetrics;
 use crate::raft::network::stats::PeerStats;
 use crate::raft::network::{
     APPEND_PATH, BINARY, CLUSTER_ID_HEADER, FROM_HEADER, MAX_BODY, SNAPSHOT_PATH, TO_HEADER,
@@ -50,6 +51,9 @@ pub struct PeerState {
     mismatches: Arc<Mutex<HashSet<(String, String)>>>,
     /// Append requests received (`/v2/stats/self`).
     stats: PeerStats,
+    /// Bytes received per peer (`/metrics`); the app shares the sending
+    /// side's figures here.
+    pub metrics: PeerMetrics,
     /// The member's store, for the removed members [`MEMBERS_PATH`] reports.
     store: Arc<RwLock<Store>>,
 }
@@ -85,6 +89,7 @@ impl PeerState {
             max_body: MAX_BODY,
             mismatches: Arc::default(),
             stats: PeerStats::new(),
+            metrics: PeerMetrics::default(),
             store,
         }
     }
@@ -292,6 +297,7 @@ where
         Ok(q) => q,
         Err(e) => return state.text(400, &format!("bad request body: {e}")),
     };
+    state.metrics.received(from, body.len());
     observe(from, body.len(), &request);
     let answer = handler(request).await;
     match postcard::to_allocvec(&answer) {

@@ -27,6 +27,7 @@
 //! `RaftError` is `RemoteError`, anything else is `Network`.
 
 use super::{typ, Member, TypeConfig};
+use crate::metrics::PeerMetrics;
 use crate::tls::{self, Connector};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -144,6 +145,8 @@ struct Inner {
     refused: Mutex<HashSet<u64>>,
     /// Append requests sent and their round trips (`/v2/stats`).
     stats: PeerStats,
+    /// Bytes sent and failed requests, per peer (`/metrics`).
+    metrics: PeerMetrics,
 }
 
 impl std::fmt::Debug for PeerNetwork {
@@ -170,6 +173,7 @@ impl PeerNetwork {
                 client,
                 refused: Mutex::new(HashSet::new()),
                 stats: PeerStats::new(),
+                metrics: PeerMetrics::default(),
             }),
         }
     }
@@ -186,6 +190,12 @@ impl PeerNetwork {
     /// receiving side's figures are `PeerState::stats`).
     pub fn stats(&self) -> &PeerStats {
         &self.inner.stats
+    }
+
+    /// The peer traffic figures of `/metrics` (shared with the receiving
+    /// side, see `PeerState`).
+    pub fn peer_metrics(&self) -> &PeerMetrics {
+        &self.inner.metrics
     }
 
     /// POSTs `req` (postcard) to `path` at `node`'s first peer URL and
@@ -208,8 +218,31 @@ impl PeerNetwork {
     }
 
     /// [`PeerNetwork::call`], telling `on_sent` the body size just before
-    /// the request goes out.
+    /// the request goes out. A request that fails counts in the peer's
+    /// `etcd_network_peer_sent_failures_total`, unless it was too large to
+    /// send (raft then sends its entries in smaller requests).
     async fn call_measured<Q: Serialize, A: DeserializeOwned>(
+        &self,
+        target: u64,
+        node: &Member,
+        path: &str,
+        req: &Q,
+        timeout: Duration,
+        on_sent: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<A, PeerError> {
+        let answer = self
+            .exchange(target, node, path, req, timeout, on_sent)
+            .await;
+        if answer
+            .as_ref()
+            .is_err_and(|e| !matches!(e, PeerError::TooLarge { .. }))
+        {
+            self.inner.metrics.send_failed(target);
+        }
+        answer
+    }
+
+    async fn exchange<Q: Serialize, A: DeserializeOwned>(
         &self,
         target: u64,
         node: &Member,
@@ -232,6 +265,7 @@ impl PeerNetwork {
         }
         let size = body.len();
         on_sent(size);
+        self.inner.metrics.sent(target, size);
         let sent = tokio::time::timeout(timeout, self.send(target, &base, path, body)).await;
         let (status, cluster, bytes) = sent.map_err(|_| PeerError::Timeout {
             peer: target,
