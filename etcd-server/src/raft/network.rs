@@ -230,9 +230,56 @@ impl PeerNetwork {
         timeout: Duration,
         on_sent: &mut (dyn FnMut(usize) + Send),
     ) -> Result<A, PeerError> {
-        let answer = self
-            .exchange(target, node, path, req, timeout, on_sent)
-            .await;
+        let answer = async {
+            let base = base_url(target, node)?;
+            let body = postcard::to_allocvec(req).map_err(|e| PeerError::Network {
+                peer: target,
+                url: base.clone(),
+                reason: format!("encoding the request: {e}"),
+            })?;
+            if body.len() > MAX_BODY {
+                return Err(PeerError::TooLarge {
+                    peer: target,
+                    size: body.len(),
+                });
+            }
+            let size = body.len();
+            on_sent(size);
+            self.inner.metrics.sent(target, size);
+            let sent = tokio::time::timeout(timeout, self.send(target, &base, path, body)).await;
+            let (status, cluster, bytes) = sent.map_err(|_| PeerError::Timeout {
+                peer: target,
+                timeout,
+            })??;
+            let url = base;
+            match status {
+                StatusCode::OK => {
+                    self.accepted(target);
+                    postcard::from_bytes(&bytes).map_err(|e| PeerError::Network {
+                        peer: target,
+                        url,
+                        reason: format!("decoding the answer: {e}"),
+                    })
+                }
+                StatusCode::PRECONDITION_FAILED => {
+                    let reason = String::from_utf8_lossy(&bytes).trim().to_owned();
+                    let _logged = self.refused(target, &url, cluster, &reason);
+                    Err(PeerError::Refused {
+                        peer: target,
+                        url,
+                        reason,
+                    })
+                }
+                StatusCode::PAYLOAD_TOO_LARGE => Err(PeerError::TooLarge { peer: target, size }),
+                other => Err(PeerError::Status {
+                    peer: target,
+                    url,
+                    status: other.as_u16(),
+                    reason: String::from_utf8_lossy(&bytes).trim().to_owned(),
+                }),
+            }
+        }
+        .await;
         if answer
             .as_ref()
             .is_err_and(|e| !matches!(e, PeerError::TooLarge { .. }))
@@ -240,64 +287,6 @@ impl PeerNetwork {
             self.inner.metrics.send_failed(target);
         }
         answer
-    }
-
-    async fn exchange<Q: Serialize, A: DeserializeOwned>(
-        &self,
-        target: u64,
-        node: &Member,
-        path: &str,
-        req: &Q,
-        timeout: Duration,
-        on_sent: &mut (dyn FnMut(usize) + Send),
-    ) -> Result<A, PeerError> {
-        let base = base_url(target, node)?;
-        let body = postcard::to_allocvec(req).map_err(|e| PeerError::Network {
-            peer: target,
-            url: base.clone(),
-            reason: format!("encoding the request: {e}"),
-        })?;
-        if body.len() > MAX_BODY {
-            return Err(PeerError::TooLarge {
-                peer: target,
-                size: body.len(),
-            });
-        }
-        let size = body.len();
-        on_sent(size);
-        self.inner.metrics.sent(target, size);
-        let sent = tokio::time::timeout(timeout, self.send(target, &base, path, body)).await;
-        let (status, cluster, bytes) = sent.map_err(|_| PeerError::Timeout {
-            peer: target,
-            timeout,
-        })??;
-        let url = base;
-        match status {
-            StatusCode::OK => {
-                self.accepted(target);
-                postcard::from_bytes(&bytes).map_err(|e| PeerError::Network {
-                    peer: target,
-                    url,
-                    reason: format!("decoding the answer: {e}"),
-                })
-            }
-            StatusCode::PRECONDITION_FAILED => {
-                let reason = String::from_utf8_lossy(&bytes).trim().to_owned();
-                let _logged = self.refused(target, &url, cluster, &reason);
-                Err(PeerError::Refused {
-                    peer: target,
-                    url,
-                    reason,
-                })
-            }
-            StatusCode::PAYLOAD_TOO_LARGE => Err(PeerError::TooLarge { peer: target, size }),
-            other => Err(PeerError::Status {
-                peer: target,
-                url,
-                status: other.as_u16(),
-                reason: String::from_utf8_lossy(&bytes).trim().to_owned(),
-            }),
-        }
     }
 
     /// Sends one request; the answer's status, its `X-Etcd-Cluster-ID` and

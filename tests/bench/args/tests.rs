@@ -175,33 +175,20 @@ fn durations() {
 
 #[test]
 fn default_cap_scales_with_plan() {
-    let a = run(&[
+    let two = [
         "--endpoint",
         "http://127.0.0.1:1",
         "--endpoint2",
         "http://127.0.0.1:2",
-        "--duration",
-        "3s",
-    ]);
+    ];
+    let a = run(&[&two[..], &["--duration", "3s"]].concat());
     // 16 cells x 3 s x 2 + 60 s.
     assert_eq!(a.max_runtime, Duration::from_secs(156));
     let a = run(&["--endpoint", "http://127.0.0.1:1", "--requests", "10"]);
     assert_eq!(a.max_runtime, Duration::from_secs(600));
     // Rounds multiply the cells: 1 x 1 x 2 targets x 12 rounds x 2 s x 2 + 60 s.
-    let a = run(&[
-        "--endpoint",
-        "http://127.0.0.1:1",
-        "--endpoint2",
-        "http://127.0.0.1:2",
-        "--duration",
-        "2s",
-        "--workloads",
-        "write",
-        "--connections",
-        "64",
-        "--rounds",
-        "12",
-    ]);
+    let one_cell = ["--workloads", "write", "--connections", "64"];
+    let a = run(&[&two[..], &one_cell, &["--duration", "2s", "--rounds", "12"]].concat());
     assert_eq!(a.rounds, 12);
     assert_eq!(a.max_runtime, Duration::from_secs(156));
 }
