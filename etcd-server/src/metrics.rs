@@ -105,22 +105,22 @@ impl Default for LogMetrics {
     }
 }
 
-/// A label set of one peer: `To` or `From` and the member id, as the
-/// reference labels its peer traffic.
-type PeerLabel = Vec<(&'static str, String)>;
+/// A label set of one label whose name is chosen at run time (`To` or
+/// `From` for peer traffic, as the reference names them; an info gauge's).
+type OneLabel = Vec<(&'static str, String)>;
 
 /// Raft traffic with each peer, shared by the sending side (the peer
 /// network), the receiving side (the peer endpoints) and `/metrics`.
 /// Clones share the figures.
 #[derive(Debug, Clone, Default)]
 pub struct PeerMetrics {
-    sent_bytes: Family<PeerLabel, Counter>,
-    received_bytes: Family<PeerLabel, Counter>,
-    sent_failures: Family<PeerLabel, Counter>,
+    sent_bytes: Family<OneLabel, Counter>,
+    received_bytes: Family<OneLabel, Counter>,
+    sent_failures: Family<OneLabel, Counter>,
 }
 
 impl PeerMetrics {
-    fn label(key: &'static str, member: u64) -> PeerLabel {
+    fn label(key: &'static str, member: u64) -> OneLabel {
         vec![(key, crate::ids::hex(member))]
     }
 
@@ -192,7 +192,6 @@ pub struct Metrics {
     keys_succeeded: Vec<Histogram>,
     keys_failed: Family<FailedLabels, Counter>,
     leader_changes: Counter,
-    applied: Gauge,
     pending: Gauge,
     failed: Counter,
 }
@@ -223,7 +222,6 @@ impl Metrics {
             keys_succeeded: Vec::new(),
             keys_failed: Family::default(),
             leader_changes: Counter::default(),
-            applied: Gauge::default(),
             pending: Gauge::default(),
             failed: Counter::default(),
         };
@@ -307,10 +305,11 @@ impl Metrics {
                 "Whether this member is the leader",
                 &m.is_leader,
             ),
+            // The reference's name for the same figure.
             (
                 "etcd_server_proposals_applied_total",
                 "The total number of consensus proposals applied",
-                &m.applied,
+                &m.applied_index,
             ),
             (
                 "etcd_server_proposals_pending",
@@ -450,7 +449,6 @@ impl Metrics {
         g(&self.has_leader, u64::from(now.has_leader));
         g(&self.is_leader, u64::from(now.is_leader));
         g(&self.applied_index, now.applied_index);
-        g(&self.applied, now.applied_index);
         g(&self.term, now.term);
         g(&self.store_index, now.store_index);
         g(&self.watchers, now.watchers);
@@ -464,7 +462,7 @@ impl Metrics {
 
 /// An info gauge: always 1, the value in its one label.
 fn info(registry: &mut Registry, name: &str, help: &str, label: &'static str, value: &str) {
-    let gauge = Family::<Vec<(&'static str, String)>, Gauge>::default();
+    let gauge = Family::<OneLabel, Gauge>::default();
     gauge.get_or_create(&vec![(label, value.to_owned())]).set(1);
     registry.register(name, help, gauge);
 }

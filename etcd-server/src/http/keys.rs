@@ -190,19 +190,16 @@ async fn write(app: &Arc<App>, kr: KeyRequest) -> Resp {
         return etcd_error(app, &raft_error("not a write"));
     };
     let pending = app.metrics.proposal_pending();
-    let written =
-        match tokio::time::timeout(app.request_timeout, app.proposer.propose(request)).await {
-            Err(_) => {
-                app.metrics.proposal_failed();
-                return etcd_error(app, &timed_out());
-            }
-            Ok(Err(e)) => {
-                app.metrics.proposal_failed();
-                return etcd_error(app, &raft_error(&e));
-            }
-            Ok(Ok(written)) => written,
-        };
+    let proposed = tokio::time::timeout(app.request_timeout, app.proposer.propose(request)).await;
     drop(pending);
+    if !matches!(proposed, Ok(Ok(_))) {
+        app.metrics.proposal_failed();
+    }
+    let written = match proposed {
+        Err(_) => return etcd_error(app, &timed_out()),
+        Ok(Err(e)) => return etcd_error(app, &raft_error(&e)),
+        Ok(Ok(written)) => written,
+    };
     let event = match written.outcome {
         Some(Ok(event)) => event,
         Some(Err(e)) => return etcd_error(app, &e),
