@@ -3,7 +3,8 @@
 //! restarted member catches up.
 
 use crate::util::{
-    form, raw, reference_etcd, restart_all, start_cluster, start_cluster_of, workspace_bin, Server,
+    form, metric_value, raw, reference_etcd, restart_all, start_cluster, start_cluster_of,
+    workspace_bin, Server,
 };
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -153,11 +154,9 @@ fn member_ids(via: &Server, members: &[Server]) -> Vec<String> {
         .collect()
 }
 
-/// The value of the one `/metrics` series `series` (name and labels) on `m`.
+/// The value of the `/metrics` sample `series` (name and labels) on `m`.
 fn metric(m: &Server, series: &str) -> Option<f64> {
-    let text = raw(&m.addr(), "GET", "/metrics", &[], b"").text();
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    metric_value(&raw(&m.addr(), "GET", "/metrics", &[], b"").text(), series)
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! (compared with the reference's shapes when it is installed).
 
 use crate::util::{
-    form, raw, reference_etcd, start_cluster, start_cluster_of, workspace_bin, Raw, Server,
+    form, metric_value, raw, reference_etcd, start_cluster, start_cluster_of, workspace_bin, Raw,
+    Server,
 };
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -212,14 +213,7 @@ fn writes_time_out(m: &Server, keys: &[&str], seen: &str) {
     // failed PUTs with the status they got, none pending any more.
     let text = get(m, "/metrics").text();
     let value = |series: &str| {
-        text.lines()
-            .find_map(|l| {
-                l.strip_prefix(series)?
-                    .strip_prefix(' ')?
-                    .parse::<f64>()
-                    .ok()
-            })
-            .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+        metric_value(&text, series).unwrap_or_else(|| panic!("no {series} in:\n{text}"))
     };
     let timed_out = keys.len() as f64;
     assert!(value("etcd_server_proposals_failed_total") >= timed_out);

@@ -4,7 +4,7 @@
 //! positions, times). Both start as fresh single members, so their store
 //! indexes match exactly.
 
-use crate::util::{raw, reference_etcd, Raw, Server};
+use crate::util::{metric_value, raw, reference_etcd, Raw, Server};
 
 /// One request: method, target (path and query), form body (None: no body).
 type Step = (&'static str, &'static str, Option<&'static str>);
@@ -338,12 +338,6 @@ fn compared_series(text: &str) -> std::collections::BTreeMap<String, String> {
     out
 }
 
-/// The value of the one series `name` (without labels) in `text`.
-fn value_of(text: &str, name: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-}
-
 #[test]
 fn the_reference_metrics_operators_alert_on_count_as_the_reference_counts() {
     let Some(etcd) = reference_etcd() else {
@@ -359,9 +353,9 @@ fn the_reference_metrics_operators_alert_on_count_as_the_reference_counts() {
         }
         let text = raw(&server.addr(), "GET", "/metrics", &[], b"").text();
         // Every server has synced its log and knows its own id.
-        let synced = value_of(&text, "etcd_disk_wal_fsync_duration_seconds_count");
+        let synced = metric_value(&text, "etcd_disk_wal_fsync_duration_seconds_count");
         assert!(synced.is_some_and(|n| n > 0.0), "no wal syncs in:\n{text}");
-        let written = value_of(&text, "etcd_disk_wal_write_bytes_total");
+        let written = metric_value(&text, "etcd_disk_wal_write_bytes_total");
         assert!(written.is_some_and(|n| n > 0.0), "no wal bytes in:\n{text}");
         for name in PRESENT {
             let found = text
@@ -369,7 +363,7 @@ fn the_reference_metrics_operators_alert_on_count_as_the_reference_counts() {
                 .any(|l| l.split([' ', '{']).next() == Some(name));
             assert!(found, "no {name} in:\n{text}");
         }
-        let committed = value_of(&text, "etcd_server_proposals_committed_total");
+        let committed = metric_value(&text, "etcd_server_proposals_committed_total");
         assert!(
             committed.is_some_and(|n| n > 0.0),
             "nothing committed in:\n{text}"
