@@ -55,9 +55,14 @@ fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
     set_number(r, "x-raft-term", raft.1);
 }
 
-/// Answers a request whose path [`super::keys_request::key_path`] routed here.
-pub async fn handle(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> Resp {
-    let started = Instant::now();
+/// Answers a request whose path [`super::keys_request::key_path`] routed
+/// here; `started` is when the request came in (for the duration figures).
+pub async fn handle(
+    app: &Arc<App>,
+    req: Request<Incoming>,
+    path: KeysPath,
+    started: Instant,
+) -> Resp {
     let (parts, body) = req.into_parts();
     let method = &parts.method;
     let key = match path {

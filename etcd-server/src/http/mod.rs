@@ -211,7 +211,7 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     let resp = match keys_request::key_path(&raw_path, query.as_deref()) {
         Some(KeysPath::BadRequest) => return bad_request(),
         _ if method == Method::OPTIONS => with_status(200, empty()),
-        Some(path) => keys::handle(&app, req, path).await,
+        Some(path) => keys::handle(&app, req, path, start).await,
         // Go's ServeMux cleans every decoded path (keeping a trailing slash)
         // and redirects when that changes it.
         None => match keys_request::unescape_path(&raw_path) {
