@@ -20,9 +20,8 @@
 //! systems), every chunk goes through the page cache and is synced on its
 //! own, which still keeps long queues away from the appends.
 //!
-//! What is written direct is not in the page cache afterwards;
-//! [`load_gently`] reads it in where it will be written again (a wal
-//! segment).
+//! What is written direct is not in the page cache afterwards (the log's
+//! appends see to that where they write; see `page_cache`).
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -154,45 +153,6 @@ fn write_with(
     Ok(())
 }
 
-/// Reads `len` bytes of `file` from offset `from` (fewer where the file
-/// ends sooner) a chunk at a time, with the rests of [`write_gently`], for
-/// the page cache to hold them. Direct writes leave their blocks out of the
-/// cache, and a write of part of a block that is not in the cache must first
-/// read the block from the disk, inside the writer's `pwrite`. For a wal
-/// segment that is an append now and then (one in 11 at one connection)
-/// waiting for a read before its sync: the p99 of single writes was 0.46 ms
-/// against 0.42 ms with the segment in the cache. Once `stop` is set, stops
-/// with an `Interrupted` error after the current chunk.
-pub(super) fn load_gently(
-    file: &File,
-    from: u64,
-    len: u64,
-    stop: Option<&AtomicBool>,
-) -> io::Result<()> {
-    let mut buf = vec![0u8; CHUNK];
-    let end = from + len;
-    let mut pos = from;
-    while pos < end {
-        let began = Instant::now();
-        let want = usize::try_from(end - pos).map_or(CHUNK, |left| left.min(CHUNK));
-        let got = file.read_at(&mut buf[..want], pos)?;
-        if got == 0 {
-            return Ok(());
-        }
-        pos += got as u64;
-        if stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
-            return Err(io::Error::new(
-                io::ErrorKind::Interrupted,
-                "stopped before the read was done",
-            ));
-        }
-        if pos < end {
-            rest_after(began);
-        }
-    }
-    Ok(())
-}
-
 /// Leaves the disk to others for [`REST_FACTOR`] times what the chunk begun
 /// at `began` took.
 fn rest_after(began: Instant) {
@@ -288,21 +248,6 @@ mod tests {
         assert_eq!(got.len(), 8 + CHUNK + 2 * ALIGN);
         assert_eq!(got[..8], pattern(8)[..]);
         assert!(got[8..].iter().all(|&b| b == 0));
-    }
-
-    #[test]
-    fn loads_what_is_there_and_stops_at_the_end_of_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        std::fs::write(&path, pattern(CHUNK + 5)).unwrap();
-        let file = File::open(&path).unwrap();
-        load_gently(&file, 3, CHUNK as u64 + 2, None).unwrap();
-        load_gently(&file, 0, 10 * CHUNK as u64, None).unwrap();
-        let stop = AtomicBool::new(true);
-        let err = load_gently(&file, 0, 2 * CHUNK as u64, Some(&stop)).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
-        let write_only = OpenOptions::new().write(true).open(&path).unwrap();
-        assert!(load_gently(&write_only, 0, 1, None).is_err());
     }
 
     #[test]

@@ -29,6 +29,7 @@ mod openraft_api;
 use super::durable_file::{remove_gradually, Pace};
 use super::entry_cache::EntryCache;
 pub use super::log_reader::LogReader;
+use super::page_cache;
 use super::removals::Removals;
 use super::typ::{Entry, LogId, StorageError, Vote};
 use super::wal::{self, CommittedFile, Meta, SEGMENT_HEADER};
@@ -278,7 +279,7 @@ impl Shared {
                     format!("append: entry {} would leave a hole or overwrite (expected index {expected:?})", first.log_id),
                 ));
             }
-            let res = self.write_batch(&mut st, &buf, entries, &lens);
+            let res = self.write_batch(&mut st, &mut buf, entries, &lens);
             self.poison_on_err(res)?
         };
         self.metrics
@@ -295,7 +296,7 @@ impl Shared {
     fn write_batch(
         &self,
         st: &mut State,
-        buf: &[u8],
+        buf: &mut Vec<u8>,
         entries: &[Entry],
         lens: &[u32],
     ) -> io::Result<Arc<File>> {
@@ -322,8 +323,13 @@ impl Shared {
         }
         let (seq, active) = st.active();
         let start = active.size;
-        active.file.write_all_at(buf, start)?;
-        active.size += buf.len() as u64;
+        let len = buf.len();
+        let end = start + len as u64;
+        buf.resize(len + page_cache::padding(end, self.segment_size), 0);
+        let written = active.file.write_all_at(buf, start);
+        buf.truncate(len);
+        written?;
+        active.size = end;
         if active.size > self.segment_size / 2 {
             self.spare.start(&self.dir, self.segment_size);
         }

@@ -21,6 +21,7 @@ mod log_reader;
 pub mod log_store;
 mod low_priority;
 pub mod network;
+mod page_cache;
 mod removals;
 pub mod runtime;
 pub mod snapshot_due;

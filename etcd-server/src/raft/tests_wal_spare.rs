@@ -1,7 +1,9 @@
 //! Tests of how wal segments are created: written whole (zeros, not only
-//! reserved blocks), the next one ahead of need as `next.spare`.
+//! reserved blocks), the next one ahead of need as `next.spare`; and how
+//! appends write into them (padded to the end of their page).
 
 use super::log_store::LogStore;
+use super::page_cache;
 use super::tests::{all, data_len, ent, file_len, indexes, segments};
 use super::wal::{self, SPARE_FILE};
 use openraft::storage::RaftLogStorageExt;
@@ -148,4 +150,40 @@ async fn a_leftover_spare_is_removed_at_open_and_never_read_as_a_segment() {
     let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
     assert!(!spare.exists());
     assert_eq!(indexes(&all(&mut log).await), [1, 2, 3]);
+}
+
+#[test]
+fn appends_are_padded_to_the_end_of_their_page_but_never_past_the_segment() {
+    let page = rustix::param::page_size() as u64;
+    assert_eq!(SEGMENT % page, 0, "the test's segment ends on a page");
+    assert_eq!(page_cache::padding(8, SEGMENT), (page - 8) as usize);
+    assert_eq!(page_cache::padding(page, SEGMENT), 0);
+    assert_eq!(page_cache::padding(page + 1, SEGMENT), (page - 1) as usize);
+    assert_eq!(page_cache::padding(SEGMENT - 10, SEGMENT), 10);
+    assert_eq!(page_cache::padding(SEGMENT, SEGMENT), 0);
+    assert_eq!(page_cache::padding(SEGMENT + 10, SEGMENT), 0);
+    // A limit inside the page (a segment not preallocated to a page end).
+    assert_eq!(page_cache::padding(8, 100), 92);
+}
+
+#[tokio::test]
+async fn padded_appends_keep_the_segment_length_and_read_back_whole() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("wal");
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    let seg = segments(&dir)[0].clone();
+    for i in 1..=5 {
+        log.blocking_append(vec![ent(1, i)]).await.unwrap();
+        assert_eq!(file_len(&seg), SEGMENT, "append {i} grew the segment");
+        let bytes = fs::read(&seg).unwrap();
+        let used = usize::try_from(data_len(&seg)).unwrap();
+        assert!(wal::is_unused_tail(&bytes[used..]), "after append {i}");
+    }
+    drop(log);
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    assert_eq!(indexes(&all(&mut log).await), vec![1, 2, 3, 4, 5]);
+    log.blocking_append(vec![ent(1, 6)]).await.unwrap();
+    drop(log);
+    let mut log = LogStore::open_with_segment_size(&dir, SEGMENT).unwrap();
+    assert_eq!(indexes(&all(&mut log).await), vec![1, 2, 3, 4, 5, 6]);
 }

@@ -39,7 +39,8 @@
 //! acknowledged entries and makes the open fail with an error naming the file.
 
 use super::durable_file::{corrupt, sync_dir, write_durably};
-use super::gentle_write::{load_gently, write_gently, Data};
+use super::gentle_write::{write_gently, Data};
+use super::page_cache;
 use super::typ::{Entry, LogId, Vote};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -168,7 +169,7 @@ pub(super) fn fill_with_zeros(
     if !preallocate(path, file, size)? {
         return Ok(false);
     }
-    let stop = match pace {
+    match pace {
         Pace::Full => {
             /// Written this much at a time.
             const CHUNK: usize = 1 << 20;
@@ -179,20 +180,14 @@ pub(super) fn fill_with_zeros(
                 file.write_all_at(&zeros[..n], at)?;
                 at += n as u64;
             }
-            None
         }
         Pace::Background(stop) => {
             let zeros = Data::Zeros(size - start);
             write_gently(path, file, start, zeros, Some(stop)).map_err(stopped)?;
-            Some(stop)
         }
-    };
-    file.sync_data()?;
-    if let Some(stop) = stop {
-        // Into the page cache, which the direct writes bypassed: appends
-        // write parts of blocks (see `load_gently`).
-        load_gently(file, start, size - start, Some(stop)).map_err(stopped)?;
     }
+    file.sync_data()?;
+    page_cache::forget(path, file);
     Ok(true)
 }
 

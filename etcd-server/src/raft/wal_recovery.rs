@@ -3,6 +3,7 @@
 //! (see [`super::wal`] for the format and the rules).
 
 use super::durable_file::{corrupt, remove_if_present, remove_tmp_files};
+use super::page_cache;
 use super::typ::LogId;
 use super::wal::{
     self, decode_record, BadRecord, CommittedFile, Meta, RECORD_HEADER, RECORD_MAGIC, SEGMENT_MAGIC,
@@ -101,6 +102,12 @@ pub(super) fn recover(dir: &Path, segment_size: u64) -> io::Result<Recovered> {
             size,
             last_index,
         });
+    }
+
+    // Appends go on in the newest segment: what reading it cached goes (see
+    // `page_cache`).
+    if let Some(newest) = segments.last() {
+        page_cache::forget(&newest.path, &newest.file);
     }
 
     // The committed id is a hint; it must name an entry we hold.
