@@ -3,8 +3,8 @@
 //! restarted member catches up.
 
 use crate::util::{
-    form, metric_value, raw, reference_etcd, restart_all, start_cluster, start_cluster_of,
-    workspace_bin, Server,
+    form, member_id, metric_value, raw, reference_etcd, restart_all, start_cluster,
+    start_cluster_of, workspace_bin, Server,
 };
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -138,22 +138,6 @@ fn every_member_answers_every_request() {
     }
 }
 
-/// The member id of each of `members`, in order, as `via` lists them.
-fn member_ids(via: &Server, members: &[Server]) -> Vec<String> {
-    let r = raw(&via.addr(), "GET", "/v2/members", &[], b"");
-    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("members JSON");
-    let list = v["members"].as_array().expect("a member list");
-    members
-        .iter()
-        .map(|m| {
-            let listed = list.iter().find(|x| x["name"] == m.name.as_str());
-            let id = listed.and_then(|x| x["id"].as_str());
-            id.unwrap_or_else(|| panic!("{} is not listed: {v}", m.name))
-                .to_owned()
-        })
-        .collect()
-}
-
 /// The value of the `/metrics` sample `series` (name and labels) on `m`.
 fn metric(m: &Server, series: &str) -> Option<f64> {
     metric_value(&raw(&m.addr(), "GET", "/metrics", &[], b"").text(), series)
@@ -168,7 +152,10 @@ fn leader_loss_elects_a_new_leader_and_loses_nothing() {
     let old = leader_index(&members);
     // /metrics shows the leader's raft traffic to each follower, as the
     // reference's peer families do.
-    let ids = member_ids(&members[old], &members);
+    let ids: Vec<String> = members
+        .iter()
+        .map(|m| member_id(&members[old], &m.name))
+        .collect();
     for (i, m) in members.iter().enumerate().filter(|(i, _)| *i != old) {
         let sent = format!("etcd_network_peer_sent_bytes_total{{To=\"{}\"}}", ids[i]);
         assert!(

@@ -4,8 +4,8 @@
 //! (compared with the reference's shapes when it is installed).
 
 use crate::util::{
-    form, metric_value, raw, reference_etcd, start_cluster, start_cluster_of, workspace_bin, Raw,
-    Server,
+    form, member_id, metric_value, raw, reference_etcd, start_cluster, start_cluster_of,
+    workspace_bin, Raw, Server,
 };
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -73,17 +73,6 @@ fn leader_index(members: &[Server]) -> usize {
         found.is_some()
     });
     found.expect("leader")
-}
-
-/// Member ids by name, from `/v2/members`.
-fn member_id(members: &[Server], name: &str) -> String {
-    let list = json(&get(&members[0], "/v2/members"));
-    let all = list["members"].as_array().expect("members").clone();
-    all.iter()
-        .find(|m| m["name"] == name)
-        .and_then(|m| m["id"].as_str())
-        .unwrap_or_else(|| panic!("no member {name} in {list}"))
-        .to_owned()
 }
 
 /// Writes `value` at `key` through `m`, retrying while the cluster elects.
@@ -345,7 +334,7 @@ fn stats_show_the_peer_traffic() {
     let members = start_cluster(3);
     let (leader_self, _, leader_stats, _) = stats_after_writes(&members);
     let leader = &members[leader_index(&members)];
-    let leader_id = member_id(&members, &leader.name);
+    let leader_id = member_id(&members[0], &leader.name);
     for r in [&leader_self, &leader_stats] {
         assert_eq!(r.status, 200, "{}", r.text());
         assert_json(r);
@@ -356,7 +345,7 @@ fn stats_show_the_peer_traffic() {
     let mut want: Vec<String> = members
         .iter()
         .filter(|m| m.name != leader.name)
-        .map(|m| member_id(&members, &m.name))
+        .map(|m| member_id(&members[0], &m.name))
         .collect();
     want.sort();
     assert_eq!(followers.keys().cloned().collect::<Vec<_>>(), want);
@@ -383,7 +372,7 @@ fn stats_show_the_peer_traffic() {
         assert_json(&r);
         let s = json(&r);
         assert_eq!(s["name"], m.name.as_str());
-        assert_eq!(s["id"], member_id(&members, &m.name).as_str());
+        assert_eq!(s["id"], member_id(&members[0], &m.name).as_str());
         assert_eq!(s["leaderInfo"]["leader"], leader_id.as_str(), "{s}");
         if m.name == leader.name {
             assert_eq!(s["state"], "StateLeader");

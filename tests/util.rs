@@ -349,5 +349,5 @@ pub fn snap_files(s: &Server) -> Vec<PathBuf> {
 
 mod cluster;
 mod http;
-pub use cluster::{restart_all, start_cluster, start_cluster_of};
+pub use cluster::{member_id, restart_all, start_cluster, start_cluster_of};
 pub use http::{form, metric_value, raw, Conn, Raw};

@@ -183,3 +183,18 @@ fn all_threads_stopped(pid: u32) -> bool {
     }
     any
 }
+
+/// The id of the member named `name`, as `via` lists it in `/v2/members`
+/// (panics when it is not listed).
+pub fn member_id(via: &Server, name: &str) -> String {
+    let r = raw(&via.addr(), "GET", "/v2/members", &[], b"");
+    let list: serde_json::Value = serde_json::from_slice(&r.body).expect("members JSON");
+    list["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["name"] == name)
+        .and_then(|m| m["id"].as_str())
+        .unwrap_or_else(|| panic!("no member {name} in {list}"))
+        .to_owned()
+}
