@@ -20,8 +20,8 @@
 //! systems), every chunk goes through the page cache and is synced on its
 //! own, which still keeps long queues away from the appends.
 //!
-//! What is written direct is not in the page cache afterwards (the log's
-//! appends see to that where they write; see `page_cache`).
+//! What is written direct is not in the page cache afterwards, and the
+//! log's appends need it not to be (see `page_cache`).
 
 use std::fs::{File, OpenOptions};
 use std::io;
