@@ -13,6 +13,7 @@
 //! `etcd_server_version` and `etcd_cluster_version` info gauges.
 
 use crate::cluster::{CLUSTER_VERSION, SERVER_VERSION};
+use crate::http::keys_request::Method as KeysApiMethod;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -44,17 +45,15 @@ impl KeysMethod {
         KeysMethod::Delete,
     ];
 
-    /// The label of a keys request with `method` (`quorum` as parsed).
-    pub fn of(method: &hyper::Method, quorum: bool) -> KeysMethod {
-        use hyper::Method;
-        match *method {
-            Method::GET if quorum => KeysMethod::QGet,
-            Method::HEAD => KeysMethod::Head,
-            Method::PUT => KeysMethod::Put,
-            Method::POST => KeysMethod::Post,
-            Method::DELETE => KeysMethod::Delete,
-            // GET; keys requests with other methods are refused before.
-            _ => KeysMethod::Get,
+    /// The label of a parsed keys request with `method` and `quorum`.
+    pub fn of(method: KeysApiMethod, quorum: bool) -> KeysMethod {
+        match method {
+            KeysApiMethod::Get if quorum => KeysMethod::QGet,
+            KeysApiMethod::Get => KeysMethod::Get,
+            KeysApiMethod::Head => KeysMethod::Head,
+            KeysApiMethod::Put => KeysMethod::Put,
+            KeysApiMethod::Post => KeysMethod::Post,
+            KeysApiMethod::Delete => KeysMethod::Delete,
         }
     }
 
@@ -502,9 +501,9 @@ mod tests {
     #[test]
     fn keys_requests_count_by_the_references_method_label() {
         let m = Metrics::new();
-        m.keys_received(KeysMethod::of(&hyper::Method::GET, true));
-        m.keys_received(KeysMethod::of(&hyper::Method::PUT, false));
-        m.keys_received(KeysMethod::of(&hyper::Method::PUT, false));
+        m.keys_received(KeysMethod::of(KeysApiMethod::Get, true));
+        m.keys_received(KeysMethod::of(KeysApiMethod::Put, false));
+        m.keys_received(KeysMethod::of(KeysApiMethod::Put, false));
         m.keys_answered(KeysMethod::Put, 201, 0.0007);
         m.keys_answered(KeysMethod::Put, 412, 0.0001);
         m.keys_answered(KeysMethod::QGet, 200, 3.0);

@@ -19,7 +19,6 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Method, Request};
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -56,25 +55,47 @@ fn success_headers(app: &App, r: &mut Resp, etcd_index: u64, raft: (u64, u64)) {
 }
 
 /// Answers a request whose path [`super::keys_request::key_path`] routed
-/// here; `started` is when the request came in (for the duration figures).
+/// here, with the label of the reference's keys figures when the request
+/// was parsed and allowed (the caller records its outcome; see
+/// [`crate::metrics::Metrics::keys_answered`]).
 pub async fn handle(
     app: &Arc<App>,
     req: Request<Incoming>,
     path: KeysPath,
-    started: Instant,
-) -> Resp {
+) -> (Resp, Option<KeysMethod>) {
+    let kr = match admit(app, req, path).await {
+        Ok(kr) => kr,
+        Err(refused) => return (refused, None),
+    };
+    // Requests parsed and allowed count as received, watches excepted (a
+    // quorum read asking to wait is answered, not received).
+    let label = KeysMethod::of(kr.method, kr.quorum);
+    if !kr.wait {
+        app.metrics.keys_received(label);
+    }
+    let r = if kr.is_write() {
+        write(app, kr).await
+    } else {
+        read(app, &kr).await
+    };
+    (r, Some(label))
+}
+
+/// The parsed request, when its method, body, parameters and credentials
+/// let it through; else the answer that refuses it.
+async fn admit(app: &Arc<App>, req: Request<Incoming>, path: KeysPath) -> Result<KeyRequest, Resp> {
     let (parts, body) = req.into_parts();
     let method = &parts.method;
     let key = match path {
-        KeysPath::Redirect(location) => return redirect(method, &location),
-        KeysPath::BadRequest => return super::bad_request(),
+        KeysPath::Redirect(location) => return Err(redirect(method, &location)),
+        KeysPath::BadRequest => return Err(super::bad_request()),
         KeysPath::Clean(key) => key,
     };
     if !matches!(
         *method,
         Method::GET | Method::HEAD | Method::PUT | Method::POST | Method::DELETE
     ) {
-        return method_not_allowed("HEAD,GET,PUT,POST,DELETE");
+        return Err(method_not_allowed("HEAD,GET,PUT,POST,DELETE"));
     }
     let content_type = ContentType::from(
         parts
@@ -87,15 +108,13 @@ pub async fn handle(
     let body = if (*method == Method::PUT || *method == Method::POST) && content_type.is_form {
         match read_form_body(body).await {
             Some(bytes) => bytes,
-            None => return etcd_error(app, &Error::post_too_large()),
+            None => return Err(etcd_error(app, &Error::post_too_large())),
         }
     } else {
         Bytes::new()
     };
-    let kr = match parse(method, key, parts.uri.query(), content_type, &body) {
-        Ok(kr) => kr,
-        Err(e) => return etcd_error(app, &e),
-    };
+    let kr = parse(method, key, parts.uri.query(), content_type, &body)
+        .map_err(|e| etcd_error(app, &e))?;
     let allowed = crate::auth::key_access(
         app,
         crate::auth::access::authorization(&parts.headers),
@@ -105,26 +124,9 @@ pub async fn handle(
     )
     .await;
     if !allowed {
-        return etcd_error(app, &insufficient_credentials());
+        return Err(etcd_error(app, &insufficient_credentials()));
     }
-    // The reference's keys figures: requests parsed and allowed, then
-    // their outcome; watches count in neither (a quorum read asking to
-    // wait is answered, not received).
-    let label = KeysMethod::of(method, kr.quorum);
-    if !kr.wait {
-        app.metrics.keys_received(label);
-    }
-    let r = if kr.is_write() {
-        write(app, kr).await
-    } else {
-        read(app, &kr).await
-    };
-    if r.extensions().get::<super::Watching>().is_none() {
-        let seconds = started.elapsed().as_secs_f64();
-        app.metrics
-            .keys_answered(label, r.status().as_u16(), seconds);
-    }
-    r
+    Ok(kr)
 }
 
 /// The whole form body, or `None` past [`MAX_FORM_BODY`] bytes (or when it

@@ -208,10 +208,15 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     let method = req.method().clone();
     let raw_path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
+    let mut keys_label = None;
     let resp = match keys_request::key_path(&raw_path, query.as_deref()) {
         Some(KeysPath::BadRequest) => return bad_request(),
         _ if method == Method::OPTIONS => with_status(200, empty()),
-        Some(path) => keys::handle(&app, req, path, start).await,
+        Some(path) => {
+            let (resp, label) = keys::handle(&app, req, path).await;
+            keys_label = label;
+            resp
+        }
         // Go's ServeMux cleans every decoded path (keeping a trailing slash)
         // and redirects when that changes it.
         None => match keys_request::unescape_path(&raw_path) {
@@ -237,6 +242,10 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     let watch = resp.extensions().get::<Watching>().is_some();
     let seconds = (!watch).then(|| start.elapsed().as_secs_f64());
     app.metrics.request(&method, status, seconds);
+    // The reference's keys figures leave watches out too.
+    if let (Some(label), Some(seconds)) = (keys_label, seconds) {
+        app.metrics.keys_answered(label, status, seconds);
+    }
     resp
 }
 
