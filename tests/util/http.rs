@@ -168,7 +168,8 @@ impl Conn {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> std::io::Result<Raw> {
-        let answer = self.exchange(method, target, headers, body);
+        let request = encode(method, target, &self.addr, headers, body);
+        let answer = self.exchange(&request, method == "HEAD");
         let keep = answer.as_ref().is_ok_and(|r| {
             !r.header("Connection")
                 .is_some_and(|c| c.eq_ignore_ascii_case("close"))
@@ -179,13 +180,9 @@ impl Conn {
         answer
     }
 
-    fn exchange(
-        &mut self,
-        method: &str,
-        target: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> std::io::Result<Raw> {
+    /// Sends the encoded `request` (connecting first if need be) and reads
+    /// its answer, which has no body when `head`.
+    fn exchange(&mut self, request: &[u8], head: bool) -> std::io::Result<Raw> {
         use std::io::{Error, ErrorKind};
         if self.stream.is_none() {
             let s = TcpStream::connect(&self.addr)?;
@@ -194,8 +191,7 @@ impl Conn {
             self.stream = Some(BufReader::new(s));
         }
         let r = self.stream.as_mut().expect("connected");
-        r.get_mut()
-            .write_all(&encode(method, target, &self.addr, headers, body))?;
+        r.get_mut().write_all(request)?;
 
         let eof = || Error::new(ErrorKind::UnexpectedEof, "connection closed mid-answer");
         let mut line = String::new();
@@ -224,7 +220,7 @@ impl Conn {
             headers,
             body: Vec::new(),
         };
-        if method == "HEAD" || status == 204 || status == 304 {
+        if head || status == 204 || status == 304 {
             return Ok(answer);
         }
         let chunked = answer
