@@ -79,12 +79,13 @@ impl App {
         peer_urls: Vec<String>,
         initial_cluster_token: String,
         request_timeout: Duration,
+        appended: tokio::sync::watch::Receiver<u64>,
     ) -> App {
         let mut peer = PeerState::new(raft.clone(), member_id, cluster_id, state.store());
         peer.metrics = network.peer_metrics().clone();
         let forwarder = Forwarder::new(raft.clone(), network, member_id, request_timeout);
         App {
-            proposer: Proposer::start(forwarder.clone()),
+            proposer: Proposer::start(forwarder.clone(), appended),
             forwarder,
             peer,
             raft,

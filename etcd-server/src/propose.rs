@@ -4,15 +4,24 @@
 //! (it does not pipeline log I/O), so without this every write pays a full
 //! fsync in turn.
 //!
-//! One entry is in flight at a time: whoever proposes holds the one permit
-//! of `turn`. While writes come one at a time, a write that finds nothing in
-//! flight and nobody waiting proposes itself, from its own task: that spares
-//! a lone write two task hops (to the batching task and back). Otherwise it
-//! queues for the batching task, which takes the permit as soon as the entry
-//! in flight is done and gathers everything queued meanwhile. Once the
-//! batching task gathers more than one write, writes are concurrent and all
-//! go to it (an entry of one write would make the others wait a whole sync),
-//! until it proposes a lone write again.
+//! One entry is cut at a time: whoever proposes holds the one permit of
+//! `turn` until the log reports an append made durable after the proposal
+//! (the entry's own, as a rule; the log store's `appended`), or else until
+//! the entry is answered. So the next entry is cut as soon as the disk is
+//! free for it, and goes to the disk while the last one is committed,
+//! applied and answered. Cut sooner, it would only wait behind the sync in
+//! flight (raft appends one entry at a time) and carry fewer writes; held
+//! until the last entry is answered, the disk would idle meanwhile.
+//!
+//! While writes come one at a time, a write that finds the permit free and
+//! nobody waiting proposes itself, from its own task: that spares a lone
+//! write two task hops (to the batching task and back). Otherwise it queues
+//! for the batching task, which takes the permit as soon as it is free and
+//! gathers everything queued meanwhile. Once the batching task gathers more
+//! than one write, writes are concurrent and all go to it (an entry of one
+//! write would make the others wait a whole sync), until it proposes a lone
+//! write again. At most [`MAX_IN_FLIGHT`] of its entries are unanswered at a
+//! time (a member whose entries wait for a slow quorum keeps batching).
 //!
 //! Before it gathers, the batching task lets every task that is ready to run
 //! go first (one `yield_now`): the connections the last entry answered send
@@ -31,12 +40,14 @@ use crate::raft::{typ, Batch, Outcome, Request, Response};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit, Semaphore};
 
 /// Most requests in one entry.
 const MAX_BATCH: usize = 1024;
 /// Most value bytes in one entry (the first request always goes in).
 const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Most entries of the batching task proposed and not answered yet.
+const MAX_IN_FLIGHT: usize = 4;
 
 /// The result of a proposal: the request's outcome and the raft entry that
 /// carried it.
@@ -75,8 +86,10 @@ impl Sink for Forwarder {
 pub struct Proposer<S = Forwarder> {
     tx: mpsc::Sender<Pending>,
     sink: S,
-    /// Held by whoever has an entry in flight (one permit).
+    /// Held by whoever cuts an entry, until the log has it (one permit).
     turn: Arc<Semaphore>,
+    /// Durable appends, as the log store reports them.
+    appended: watch::Receiver<u64>,
     /// Whether the batching task's last entry carried more than one write.
     concurrent: Arc<AtomicBool>,
 }
@@ -98,6 +111,35 @@ fn size(r: &Request) -> usize {
             path, prev_value, ..
         } => path.len() + prev_value.len(),
         Expire => 0,
+    }
+}
+
+/// Proposes `requests` as one entry and gives `turn` up once `appended`
+/// reports an append after the proposal, or else with the results: the
+/// result of each request, in order.
+async fn write_in_turn(
+    sink: &impl Sink,
+    requests: Vec<Request>,
+    turn: OwnedSemaphorePermit,
+    mut appended: watch::Receiver<u64>,
+) -> Vec<Result<Written, String>> {
+    appended.mark_unchanged();
+    let write = write(sink, requests);
+    tokio::pin!(write);
+    let mut turn = Some(turn);
+    loop {
+        tokio::select! {
+            results = &mut write => return results,
+            // An error: the log store is gone, the turn goes with the
+            // results.
+            changed = appended.changed(), if turn.is_some() => {
+                if changed.is_ok() {
+                    turn = None;
+                } else {
+                    return write.await;
+                }
+            }
+        }
     }
 }
 
@@ -123,16 +165,19 @@ async fn write(sink: &impl Sink, requests: Vec<Request>) -> Vec<Result<Written, 
 
 impl<S: Sink> Proposer<S> {
     /// Starts the batching task, proposing through `sink` (the forwarder:
-    /// directly on the leader, through it elsewhere); it ends when every
-    /// clone of the proposer is dropped.
-    pub fn start(sink: S) -> Proposer<S> {
+    /// directly on the leader, through it elsewhere), with `appended` the
+    /// log store's reports of durable appends; it ends when every clone of
+    /// the proposer is dropped.
+    pub fn start(sink: S, appended: watch::Receiver<u64>) -> Proposer<S> {
         let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
         let turn = Arc::new(Semaphore::new(1));
+        let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let concurrent = Arc::new(AtomicBool::new(false));
         let proposer = Proposer {
             tx,
             sink: sink.clone(),
             turn: turn.clone(),
+            appended: appended.clone(),
             concurrent: concurrent.clone(),
         };
         tokio::spawn(async move {
@@ -145,9 +190,12 @@ impl<S: Sink> Proposer<S> {
                         None => return,
                     },
                 };
-                // Queued behind any direct write in flight (the semaphore is
+                let Ok(slot) = in_flight.clone().acquire_owned().await else {
+                    return;
+                };
+                // Queued behind any direct write being cut (the semaphore is
                 // fair: once this waits, a direct write no longer gets in).
-                let Ok(_turn) = turn.acquire().await else {
+                let Ok(turn) = turn.clone().acquire_owned().await else {
                     return;
                 };
                 // Ready tasks first: their writes join this entry (module
@@ -171,9 +219,14 @@ impl<S: Sink> Proposer<S> {
                 concurrent.store(batch.len() > 1, Ordering::Relaxed);
                 let (requests, replies): (Vec<Request>, Vec<_>) =
                     batch.into_iter().map(|p| (p.request, p.reply)).unzip();
-                for (reply, result) in replies.into_iter().zip(write(&sink, requests).await) {
-                    let _ = reply.send(result);
-                }
+                let (sink, appended) = (sink.clone(), appended.clone());
+                tokio::spawn(async move {
+                    let results = write_in_turn(&sink, requests, turn, appended).await;
+                    drop(slot);
+                    for (reply, result) in replies.into_iter().zip(results) {
+                        let _ = reply.send(result);
+                    }
+                });
             }
         });
         proposer
@@ -181,21 +234,23 @@ impl<S: Sink> Proposer<S> {
 
     /// Proposes `request` and waits until it is applied (or raft refuses it).
     pub async fn propose(&self, request: Request) -> Result<Written, String> {
-        // Writes come one at a time, nothing is in flight, and nobody is
-        // queued (a queued write the batching task already took waits on
-        // `turn`, so `try_acquire` fails then).
+        // Writes come one at a time, nobody is cutting an entry, and nobody
+        // is queued (a queued write the batching task already took waits on
+        // `turn`, so `try_acquire_owned` fails then).
         let turn = if self.concurrent.load(Ordering::Relaxed) {
             None
         } else {
             self.turn
-                .try_acquire()
+                .clone()
+                .try_acquire_owned()
                 .ok()
                 .filter(|_| self.tx.capacity() == self.tx.max_capacity())
         };
-        if let Some(_turn) = turn {
+        if let Some(turn) = turn {
             // Boxed: the proposal's future (raft's included) would otherwise
             // be part of every write request's, queued ones too.
-            let mut results = Box::pin(write(&self.sink, vec![request])).await;
+            let write = write_in_turn(&self.sink, vec![request], turn, self.appended.clone());
+            let mut results = Box::pin(write).await;
             return results.pop().expect("one result per request");
         }
         let (reply, rx) = oneshot::channel();

@@ -9,23 +9,26 @@ use std::sync::Mutex;
 use tokio::sync::watch;
 
 /// Records each entry (the `now` of its requests, which the tests use to
-/// number their writes) and answers it, after holding the first one until
-/// the gate opens when there is a gate.
-#[derive(Debug, Clone, Default)]
+/// number their writes) and answers it, after holding it until the gate
+/// opens if it is one of the first `held`.
+#[derive(Debug, Clone)]
 struct Fake {
     entries: Arc<Mutex<Vec<Vec<i64>>>>,
-    gate: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
+    held: usize,
+    gate: watch::Receiver<bool>,
     /// How many outcomes each answer lacks.
     short: usize,
 }
 
 impl Fake {
-    fn gated(short: usize) -> (Fake, oneshot::Sender<()>) {
-        let (open, gate) = oneshot::channel();
+    /// A fake holding its first `held` entries, and the gate's opener.
+    fn gated(held: usize, short: usize) -> (Fake, watch::Sender<bool>) {
+        let (open, gate) = watch::channel(false);
         let fake = Fake {
-            gate: Arc::new(Mutex::new(Some(gate))),
+            entries: Arc::default(),
+            held,
+            gate,
             short,
-            ..Fake::default()
         };
         (fake, open)
     }
@@ -47,9 +50,9 @@ impl Sink for Fake {
                 entries.push(batch.0.iter().map(|r| r.now).collect());
                 entries.len() as u64
             };
-            let gate = fake.gate.lock().unwrap().take();
-            if let Some(gate) = gate {
-                let _ = gate.await;
+            if index <= fake.held as u64 {
+                let mut gate = fake.gate.clone();
+                let _ = gate.wait_for(|open| *open).await;
             }
             let outcomes = (fake.short..batch.0.len()).map(|_| None).collect();
             Ok((
@@ -58,6 +61,13 @@ impl Sink for Fake {
             ))
         }
     }
+}
+
+/// A proposer over `fake`, and where the tests report durable appends to
+/// it (none unless they do).
+fn start(fake: &Fake) -> (Proposer<Fake>, watch::Sender<u64>) {
+    let (appends, appended) = watch::channel(0);
+    (Proposer::start(fake.clone(), appended), appends)
 }
 
 fn write_no(n: i64) -> Request {
@@ -93,8 +103,8 @@ async fn settle(mut done: impl FnMut() -> bool) {
 /// write 2's entry.
 #[tokio::test]
 async fn writes_ready_when_an_entry_is_cut_go_into_it() {
-    let (fake, open) = Fake::gated(0);
-    let proposer = Proposer::start(fake.clone());
+    let (fake, open) = Fake::gated(1, 0);
+    let (proposer, _appends) = start(&fake);
     let (answered, follow) = watch::channel(false);
 
     let first = tokio::spawn({
@@ -130,7 +140,7 @@ async fn writes_ready_when_an_entry_is_cut_go_into_it() {
             })
         })
         .collect();
-    open.send(()).unwrap();
+    open.send_replace(true);
 
     assert_eq!(first.await.unwrap().unwrap().log_id.index, 1);
     assert_eq!(second.await.unwrap().unwrap().log_id.index, 2);
@@ -148,14 +158,14 @@ async fn writes_ready_when_an_entry_is_cut_go_into_it() {
 /// every write of the entry, on both ways in.
 #[tokio::test]
 async fn an_entry_answered_with_too_few_outcomes_fails_each_of_its_writes() {
-    let (fake, open) = Fake::gated(1);
-    let proposer = Proposer::start(fake.clone());
+    let (fake, open) = Fake::gated(1, 1);
+    let (proposer, _appends) = start(&fake);
 
     let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
     let rest: Vec<_> = (2..=4).map(|n| spawn_write(&proposer, n)).collect();
     settle(|| proposer.tx.capacity() == proposer.tx.max_capacity() - 2).await;
-    open.send(()).unwrap();
+    open.send_replace(true);
 
     let err = first.await.unwrap().unwrap_err();
     assert!(
@@ -186,15 +196,15 @@ async fn together(proposer: &Proposer<Fake>, a: i64, b: i64) {
 /// other after it. An entry of one write ends that.
 #[tokio::test]
 async fn once_an_entry_carries_several_writes_all_writes_queue_until_one_comes_alone() {
-    let (fake, open) = Fake::gated(0);
-    let proposer = Proposer::start(fake.clone());
+    let (fake, open) = Fake::gated(1, 0);
+    let (proposer, _appends) = start(&fake);
     // Write 1 goes directly and is held; 2 and 3 queue behind it and share
     // the next entry.
     let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
     let queued = [2, 3].map(|n| spawn_write(&proposer, n));
     settle(|| proposer.tx.capacity() < proposer.tx.max_capacity()).await;
-    open.send(()).unwrap();
+    open.send_replace(true);
     first.await.unwrap().unwrap();
     for write in queued {
         write.await.unwrap().unwrap();
@@ -208,4 +218,62 @@ async fn once_an_entry_carries_several_writes_all_writes_queue_until_one_comes_a
     // Not concurrent any more: each of 7 and 8 is proposed directly.
     together(&proposer, 7, 8).await;
     assert_eq!(fake.entries()[2..], [vec![4, 5], vec![6], vec![7], vec![8]]);
+}
+
+/// Yields a few rounds of the scheduler, for what should not happen.
+async fn idle() {
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Once the log reports an append made after an entry was proposed, the
+/// next entry is cut, though the first is not answered yet; without the
+/// report it waits.
+#[tokio::test]
+async fn the_next_entry_is_cut_once_the_log_has_the_last_one() {
+    let (fake, open) = Fake::gated(1, 0);
+    let (proposer, appends) = start(&fake);
+    let first = spawn_write(&proposer, 1);
+    settle(|| fake.entries().len() == 1).await;
+    let second = spawn_write(&proposer, 2);
+    idle().await;
+    assert_eq!(fake.entries().len(), 1);
+
+    appends.send_replace(1);
+    settle(|| fake.entries().len() == 2).await;
+    assert_eq!(second.await.unwrap().unwrap().log_id.index, 2);
+    assert!(!first.is_finished());
+    open.send_replace(true);
+    assert_eq!(first.await.unwrap().unwrap().log_id.index, 1);
+    assert_eq!(fake.entries(), vec![vec![1], vec![2]]);
+}
+
+/// Appends reported, answers not: the batching task stops cutting entries
+/// once [`MAX_IN_FLIGHT`] of its own wait for their answers.
+#[tokio::test]
+async fn at_most_max_in_flight_entries_of_the_batching_task_wait_for_answers() {
+    let (fake, open) = Fake::gated(usize::MAX, 0);
+    let (proposer, appends) = start(&fake);
+    // Write 1 goes directly, the others through the batching task.
+    let mut writes = vec![spawn_write(&proposer, 1)];
+    settle(|| fake.entries().len() == 1).await;
+    let last = MAX_IN_FLIGHT as i64 + 2;
+    for n in 2..=last {
+        writes.push(spawn_write(&proposer, n));
+        idle().await;
+        appends.send_replace(n as u64 - 1);
+        if n < last {
+            settle(|| fake.entries().len() == n as usize).await;
+        }
+    }
+    idle().await;
+    assert_eq!(fake.entries().len(), MAX_IN_FLIGHT + 1);
+
+    open.send_replace(true);
+    for (n, write) in (1..).zip(writes) {
+        assert_eq!(write.await.unwrap().unwrap().log_id.index, n);
+    }
+    let expected: Vec<Vec<i64>> = (1..=last).map(|n| vec![n]).collect();
+    assert_eq!(fake.entries(), expected);
 }

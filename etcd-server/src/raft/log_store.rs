@@ -45,6 +45,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tokio::sync::watch;
 
 /// A new segment is started when the current one has reached this size.
 pub const SEGMENT_SIZE: u64 = 64 << 20;
@@ -69,6 +70,9 @@ pub(super) struct Shared {
     removals: Removals,
     /// Sync durations, bytes written and the committed index, for `/metrics`.
     metrics: LogMetrics,
+    /// The index of the last entry of the latest append once it is durable
+    /// (see [`LogStore::appended`]).
+    appended: watch::Sender<u64>,
 }
 
 #[derive(Debug)]
@@ -115,6 +119,12 @@ impl LogStore {
     /// The log's figures (shared: the store goes on recording them).
     pub fn log_metrics(&self) -> LogMetrics {
         self.shared.metrics.clone()
+    }
+
+    /// Told the index of the last entry of each append once the append is
+    /// durable: the proposer cuts its next entry then (`crate::propose`).
+    pub fn appended(&self) -> watch::Receiver<u64> {
+        self.shared.appended.subscribe()
     }
 
     /// Finishes deleting the segments purged so far (they go in the
@@ -183,6 +193,7 @@ impl LogStore {
                 spare: Spare::default(),
                 removals: Removals::default(),
                 metrics: LogMetrics::default(),
+                appended: watch::Sender::new(0),
             }),
         })
     }

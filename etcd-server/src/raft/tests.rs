@@ -167,6 +167,20 @@ async fn append_reopen_keeps_entries_vote_and_committed() {
     );
 }
 
+/// Each append, once durable, is reported with its last index.
+#[tokio::test]
+async fn appends_are_reported_with_their_last_index() {
+    let tmp = TempDir::new().unwrap();
+    let mut log = LogStore::open(&tmp.path().join("wal")).unwrap();
+    let mut appended = log.appended();
+    assert!(!appended.has_changed().unwrap());
+    log.blocking_append(ents(1, 1..4)).await.unwrap();
+    assert!(appended.has_changed().unwrap());
+    assert_eq!(*appended.borrow_and_update(), 3);
+    log.blocking_append(ents(1, 4..6)).await.unwrap();
+    assert_eq!(*appended.borrow_and_update(), 5);
+}
+
 #[tokio::test]
 async fn append_refuses_holes_and_overwrites() {
     let tmp = TempDir::new().unwrap();

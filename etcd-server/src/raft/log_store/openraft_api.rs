@@ -61,11 +61,15 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I::IntoIter: OptionalSend,
     {
         let entries: Vec<Entry> = entries.into_iter().collect();
+        let last = entries.last().map(|e| e.log_id.index);
         let shared = self.shared.clone();
         let res = blocking(move || shared.append(&entries)).await;
         match res {
             Ok(()) => {
                 callback.log_io_completed(Ok(()));
+                if let Some(last) = last {
+                    self.shared.appended.send_replace(last);
+                }
                 Ok(())
             }
             Err(e) => {
