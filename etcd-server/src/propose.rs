@@ -33,7 +33,11 @@
 //! larger (22 writes on average → 32) and single-write ones rarer (a fifth
 //! → a twentieth), for more writes per second and a lower p99 at 64
 //! connections and no change at 2 and 8. A lone writer never reaches the
-//! batching task, so it pays nothing.
+//! batching task, so it pays nothing. Since entries are cut when the last
+//! one is durable, the yield costs the disk some idle time (the answers of
+//! the last entry go first, about a quarter of a millisecond under 64
+//! connections), and is still worth it: without it, entries carried fewer
+//! writes, and p99 at 64 connections was 9% higher.
 
 use crate::raft::forward::Forwarder;
 use crate::raft::{typ, Batch, Outcome, Request, Response};
