@@ -79,13 +79,13 @@ impl App {
         peer_urls: Vec<String>,
         initial_cluster_token: String,
         request_timeout: Duration,
-        appended: tokio::sync::watch::Receiver<u64>,
+        commits: tokio::sync::watch::Receiver<u64>,
     ) -> App {
         let mut peer = PeerState::new(raft.clone(), member_id, cluster_id, state.store());
         peer.metrics = network.peer_metrics().clone();
         let forwarder = Forwarder::new(raft.clone(), network, member_id, request_timeout);
         App {
-            proposer: Proposer::start(forwarder.clone(), appended),
+            proposer: Proposer::start(forwarder.clone(), commits),
             forwarder,
             peer,
             raft,

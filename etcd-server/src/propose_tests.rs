@@ -63,11 +63,11 @@ impl Sink for Fake {
     }
 }
 
-/// A proposer over `fake`, and where the tests report durable appends to
-/// it (none unless they do).
+/// A proposer over `fake`, and where the tests report commits to it (none
+/// unless they do).
 fn start(fake: &Fake) -> (Proposer<Fake>, watch::Sender<u64>) {
-    let (appends, appended) = watch::channel(0);
-    (Proposer::start(fake.clone(), appended), appends)
+    let (commits, committed) = watch::channel(0);
+    (Proposer::start(fake.clone(), committed), commits)
 }
 
 fn write_no(n: i64) -> Request {
@@ -104,7 +104,7 @@ async fn settle(mut done: impl FnMut() -> bool) {
 #[tokio::test]
 async fn writes_ready_when_an_entry_is_cut_go_into_it() {
     let (fake, open) = Fake::gated(1, 0);
-    let (proposer, _appends) = start(&fake);
+    let (proposer, _commits) = start(&fake);
     let (answered, follow) = watch::channel(false);
 
     let first = tokio::spawn({
@@ -159,7 +159,7 @@ async fn writes_ready_when_an_entry_is_cut_go_into_it() {
 #[tokio::test]
 async fn an_entry_answered_with_too_few_outcomes_fails_each_of_its_writes() {
     let (fake, open) = Fake::gated(1, 1);
-    let (proposer, _appends) = start(&fake);
+    let (proposer, _commits) = start(&fake);
 
     let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
@@ -197,7 +197,7 @@ async fn together(proposer: &Proposer<Fake>, a: i64, b: i64) {
 #[tokio::test]
 async fn once_an_entry_carries_several_writes_all_writes_queue_until_one_comes_alone() {
     let (fake, open) = Fake::gated(1, 0);
-    let (proposer, _appends) = start(&fake);
+    let (proposer, _commits) = start(&fake);
     // Write 1 goes directly and is held; 2 and 3 queue behind it and share
     // the next entry.
     let first = spawn_write(&proposer, 1);
@@ -227,20 +227,20 @@ async fn idle() {
     }
 }
 
-/// Once the log reports an append made after an entry was proposed, the
-/// next entry is cut, though the first is not answered yet; without the
-/// report it waits.
+/// Once a commit after an entry was proposed is reported, the next entry
+/// is cut, though the first is not answered yet; without the report it
+/// waits.
 #[tokio::test]
-async fn the_next_entry_is_cut_once_the_log_has_the_last_one() {
+async fn the_next_entry_is_cut_once_the_last_one_is_committed() {
     let (fake, open) = Fake::gated(1, 0);
-    let (proposer, appends) = start(&fake);
+    let (proposer, commits) = start(&fake);
     let first = spawn_write(&proposer, 1);
     settle(|| fake.entries().len() == 1).await;
     let second = spawn_write(&proposer, 2);
     idle().await;
     assert_eq!(fake.entries().len(), 1);
 
-    appends.send_replace(1);
+    commits.send_replace(1);
     settle(|| fake.entries().len() == 2).await;
     assert_eq!(second.await.unwrap().unwrap().log_id.index, 2);
     assert!(!first.is_finished());
@@ -249,12 +249,12 @@ async fn the_next_entry_is_cut_once_the_log_has_the_last_one() {
     assert_eq!(fake.entries(), vec![vec![1], vec![2]]);
 }
 
-/// Appends reported, answers not: the batching task stops cutting entries
+/// Commits reported, answers not: the batching task stops cutting entries
 /// once [`MAX_IN_FLIGHT`] of its own wait for their answers.
 #[tokio::test]
 async fn at_most_max_in_flight_entries_of_the_batching_task_wait_for_answers() {
     let (fake, open) = Fake::gated(usize::MAX, 0);
-    let (proposer, appends) = start(&fake);
+    let (proposer, commits) = start(&fake);
     // Write 1 goes directly, the others through the batching task.
     let mut writes = vec![spawn_write(&proposer, 1)];
     settle(|| fake.entries().len() == 1).await;
@@ -262,7 +262,7 @@ async fn at_most_max_in_flight_entries_of_the_batching_task_wait_for_answers() {
     for n in 2..=last {
         writes.push(spawn_write(&proposer, n));
         idle().await;
-        appends.send_replace(n as u64 - 1);
+        commits.send_replace(n as u64 - 1);
         if n < last {
             settle(|| fake.entries().len() == n as usize).await;
         }

@@ -299,7 +299,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     let hub = WatchHub::new();
     let log_store = LogStore::open(&wal_dir)?;
     let log_metrics = log_store.log_metrics();
-    let appended = log_store.appended();
+    let commits = log_store.commits();
     let state_machine = StateMachine::open(&snap_dir, hub.clone(), opts.snapshot_count)?;
     let state_view = state_machine.view();
     let snapshot_due = state_machine.snapshot_due();
@@ -332,7 +332,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         opts.initial_advertise_peer_urls.clone(),
         opts.initial_cluster_token.clone(),
         request_timeout,
-        appended,
+        commits,
     ));
     app.metrics
         .add_member(member_id, &log_metrics, &app.peer.metrics);

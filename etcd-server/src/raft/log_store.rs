@@ -70,9 +70,9 @@ pub(super) struct Shared {
     removals: Removals,
     /// Sync durations, bytes written and the committed index, for `/metrics`.
     metrics: LogMetrics,
-    /// The index of the last entry of the latest append once it is durable
-    /// (see [`LogStore::appended`]).
-    appended: watch::Sender<u64>,
+    /// The committed index, each time raft commits (see
+    /// [`LogStore::commits`]).
+    commits: watch::Sender<u64>,
 }
 
 #[derive(Debug)]
@@ -121,10 +121,11 @@ impl LogStore {
         self.shared.metrics.clone()
     }
 
-    /// Told the index of the last entry of each append once the append is
-    /// durable: the proposer cuts its next entry then (`crate::propose`).
-    pub fn appended(&self) -> watch::Receiver<u64> {
-        self.shared.appended.subscribe()
+    /// Told the committed index each time raft commits entries (raft
+    /// saves it here just before it applies them): the proposer cuts its
+    /// next entry then (`crate::propose`).
+    pub fn commits(&self) -> watch::Receiver<u64> {
+        self.shared.commits.subscribe()
     }
 
     /// Finishes deleting the segments purged so far (they go in the
@@ -193,7 +194,7 @@ impl LogStore {
                 spare: Spare::default(),
                 removals: Removals::default(),
                 metrics: LogMetrics::default(),
-                appended: watch::Sender::new(0),
+                commits: watch::Sender::new(0),
             }),
         })
     }

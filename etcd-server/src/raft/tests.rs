@@ -167,18 +167,19 @@ async fn append_reopen_keeps_entries_vote_and_committed() {
     );
 }
 
-/// Each append, once durable, is reported with its last index.
+/// Each commit raft saves is reported with its index; appends are not.
 #[tokio::test]
-async fn appends_are_reported_with_their_last_index() {
+async fn commits_are_reported_with_their_index() {
     let tmp = TempDir::new().unwrap();
     let mut log = LogStore::open(&tmp.path().join("wal")).unwrap();
-    let mut appended = log.appended();
-    assert!(!appended.has_changed().unwrap());
-    log.blocking_append(ents(1, 1..4)).await.unwrap();
-    assert!(appended.has_changed().unwrap());
-    assert_eq!(*appended.borrow_and_update(), 3);
-    log.blocking_append(ents(1, 4..6)).await.unwrap();
-    assert_eq!(*appended.borrow_and_update(), 5);
+    let mut commits = log.commits();
+    log.blocking_append(ents(1, 1..6)).await.unwrap();
+    assert!(!commits.has_changed().unwrap());
+    log.save_committed(Some(log_id(1, 3))).await.unwrap();
+    assert!(commits.has_changed().unwrap());
+    assert_eq!(*commits.borrow_and_update(), 3);
+    log.save_committed(Some(log_id(1, 5))).await.unwrap();
+    assert_eq!(*commits.borrow_and_update(), 5);
 }
 
 #[tokio::test]

@@ -44,7 +44,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
-        self.shared.save_committed(committed).map_err(write_err)
+        self.shared.save_committed(committed).map_err(write_err)?;
+        if let Some(committed) = committed {
+            self.shared.commits.send_replace(committed.index);
+        }
+        Ok(())
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
@@ -61,15 +65,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I::IntoIter: OptionalSend,
     {
         let entries: Vec<Entry> = entries.into_iter().collect();
-        let last = entries.last().map(|e| e.log_id.index);
         let shared = self.shared.clone();
         let res = blocking(move || shared.append(&entries)).await;
         match res {
             Ok(()) => {
                 callback.log_io_completed(Ok(()));
-                if let Some(last) = last {
-                    self.shared.appended.send_replace(last);
-                }
                 Ok(())
             }
             Err(e) => {
