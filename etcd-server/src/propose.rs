@@ -122,8 +122,8 @@ fn size(r: &Request) -> usize {
 }
 
 /// Proposes `requests` as one entry and gives `turn` up once `commits`
-/// reports a commit after the proposal, or else with the results: the
-/// result of each request, in order.
+/// reports a commit after the proposal (or is closed: the log store is
+/// gone), or else with the results: the result of each request, in order.
 async fn write_in_turn(
     sink: &impl Sink,
     requests: Vec<Request>,
@@ -133,21 +133,11 @@ async fn write_in_turn(
     commits.mark_unchanged();
     let write = write(sink, requests);
     tokio::pin!(write);
-    let mut turn = Some(turn);
-    loop {
-        tokio::select! {
-            results = &mut write => return results,
-            // An error: the log store is gone, the turn goes with the
-            // results.
-            changed = commits.changed(), if turn.is_some() => {
-                if changed.is_ok() {
-                    turn = None;
-                } else {
-                    return write.await;
-                }
-            }
-        }
+    tokio::select! {
+        results = &mut write => return results,
+        _ = commits.changed() => drop(turn),
     }
+    write.await
 }
 
 /// Proposes `requests` as one entry; the result of each, in order.
