@@ -503,6 +503,9 @@ impl Shared {
         self.metrics
             .committed
             .set(i64::try_from(index).unwrap_or(i64::MAX));
+        if committed.is_some() {
+            self.commits.send_replace(index);
+        }
         let mut st = self.write_state();
         // Every entry we hold is durable (append returns after its sync);
         // never record a committed id beyond them.

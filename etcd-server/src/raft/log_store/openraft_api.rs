@@ -44,11 +44,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageError> {
-        self.shared.save_committed(committed).map_err(write_err)?;
-        if let Some(committed) = committed {
-            self.shared.commits.send_replace(committed.index);
-        }
-        Ok(())
+        self.shared.save_committed(committed).map_err(write_err)
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, StorageError> {
