@@ -182,3 +182,66 @@ fn request_lines_over_4096_bytes_get_no_answer() {
     // One byte more: the connection is closed without an answer.
     assert!(send(4082).is_empty());
 }
+
+/// What a raw request gets back, read until the server closes the
+/// connection (or 10 s pass).
+fn exchange(addr: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c.write_all(request).unwrap();
+    let mut buf = Vec::new();
+    let _ = c.read_to_end(&mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[test]
+fn host_headers_are_checked_like_the_reference() {
+    let s = Server::start();
+    let peer = s.peer_url();
+    let peer = peer.trim_start_matches("http://");
+    let refusals: [(&[u8], &str); 4] = [
+        (
+            b"PUT /v2/keys/nohost HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\nvalue=1",
+            "Bad Request: missing required Host header",
+        ),
+        (
+            b"GET /version HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+            "Bad Request",
+        ),
+        (
+            b"GET /version HTTP/1.1\r\nHost: a b\r\n\r\n",
+            "Bad Request: malformed Host header",
+        ),
+        (
+            b"GET /version HTTP/1.0\r\nHost: a/b\r\n\r\n",
+            "Bad Request: malformed Host header",
+        ),
+    ];
+    for addr in [s.addr().as_str(), peer] {
+        for (request, reason) in refusals {
+            let answer = exchange(addr, request);
+            let (head, body) = answer.split_once("\r\n\r\n").expect("an answer");
+            assert!(head.contains(&format!(" 400 {reason}\r\n")), "{head}");
+            assert!(head.contains("\r\nConnection: close"), "{head}");
+            assert!(
+                head.contains("\r\nContent-Type: text/plain; charset=utf-8"),
+                "{head}"
+            );
+            // Read to the end: the server closed the connection after it.
+            assert_eq!(body, format!("400 {reason}"));
+        }
+    }
+    // The refused write was not made.
+    let get = b"GET /v2/keys/nohost HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let answer = exchange(&s.addr(), get);
+    assert!(answer.starts_with("HTTP/1.1 404 Not Found\r\n"), "{answer}");
+    // An HTTP/1.0 request may leave the header out, and an empty one passes.
+    for request in [
+        &b"GET /version HTTP/1.0\r\n\r\n"[..],
+        b"GET /version HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n",
+    ] {
+        let answer = exchange(&s.addr(), request);
+        assert!(answer.contains(" 200 OK\r\n"), "{answer}");
+    }
+}

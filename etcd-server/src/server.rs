@@ -549,6 +549,9 @@ async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool
                         // keys-api.md §11).
                         return Err(RequestLineTooLong);
                     }
+                    if let Some(refused) = http::host::refusal(&req) {
+                        return Ok(refused);
+                    }
                     let resp = if client {
                         http::route(app, req).await
                     } else {

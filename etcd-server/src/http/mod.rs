@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod backup;
+pub mod host;
 mod info;
 mod keys;
 pub mod keys_request;
