@@ -245,3 +245,42 @@ fn host_headers_are_checked_like_the_reference() {
         assert!(answer.contains(" 200 OK\r\n"), "{answer}");
     }
 }
+
+#[test]
+fn the_peer_listener_sends_no_cors_headers_and_lists_members_on_get_only() {
+    let s = Server::start();
+    let peer = s.peer_url();
+    let peer = peer.trim_start_matches("http://");
+    let ask = |request: &str| {
+        exchange(
+            peer,
+            format!("{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+    };
+    for (request, status) in [
+        ("GET /version", "200 OK"),
+        ("POST /version", "405 Method Not Allowed"),
+        ("GET /nowhere", "404 Not Found"),
+        ("GET /members", "200 OK"),
+        ("PUT /members", "405 Method Not Allowed"),
+    ] {
+        let answer = ask(request);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{request}: {answer}"
+        );
+        assert!(!answer.contains("Access-Control-"), "{request}: {answer}");
+        if status.starts_with("405") {
+            assert!(answer.contains("\r\nAllow: GET\r\n"), "{request}: {answer}");
+        }
+    }
+    // The client listener keeps them.
+    let answer = exchange(
+        &s.addr(),
+        b"GET /version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        answer.contains("\r\nAccess-Control-Allow-Origin: *\r\n"),
+        "{answer}"
+    );
+}

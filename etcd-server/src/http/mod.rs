@@ -171,23 +171,33 @@ pub fn redirect(method: &Method, location: &str) -> Resp {
     r
 }
 
+/// The CORS headers of every client listener answer that reaches etcd's
+/// handlers.
+const CORS: [(&str, &str); 3] = [
+    (
+        "access-control-allow-headers",
+        "accept, content-type, authorization",
+    ),
+    (
+        "access-control-allow-methods",
+        "POST, GET, OPTIONS, PUT, DELETE",
+    ),
+    ("access-control-allow-origin", "*"),
+];
+
 fn add_cors(h: &mut hyper::HeaderMap) {
-    let cors = [
-        (
-            "access-control-allow-headers",
-            "accept, content-type, authorization",
-        ),
-        (
-            "access-control-allow-methods",
-            "POST, GET, OPTIONS, PUT, DELETE",
-        ),
-        ("access-control-allow-origin", "*"),
-    ];
-    for (name, value) in cors {
+    for (name, value) in CORS {
         h.insert(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         );
+    }
+}
+
+/// Takes out what [`add_cors`] puts in.
+fn remove_cors(h: &mut hyper::HeaderMap) {
+    for (name, _) in CORS {
+        h.remove(name);
     }
 }
 
@@ -251,12 +261,13 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
 }
 
 /// The peer listener: the raft RPCs (`/raft/...`, see [`peer`]) and
-/// `/version`.
+/// `/version`. Unlike the client listener's, its answers carry no CORS
+/// headers (nor do the reference's).
 pub async fn peer_route(state: &peer::PeerState, req: Request<Incoming>) -> Resp {
     if req.uri().path().starts_with("/raft/") || req.uri().path() == peer::MEMBERS_PATH {
         return peer::route(state, req).await;
     }
-    let resp = if req.uri().path() == "/version" {
+    let mut resp = if req.uri().path() == "/version" {
         if req.method() == Method::GET {
             info::version()
         } else {
@@ -265,5 +276,6 @@ pub async fn peer_route(state: &peer::PeerState, req: Request<Incoming>) -> Resp
     } else {
         not_found()
     };
+    remove_cors(resp.headers_mut());
     resp
 }
