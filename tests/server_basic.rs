@@ -284,3 +284,34 @@ fn the_peer_listener_sends_no_cors_headers_and_lists_members_on_get_only() {
         "{answer}"
     );
 }
+
+#[test]
+fn requests_for_the_whole_server_get_the_answers_of_go_s_server() {
+    let s = Server::start();
+    let peer = s.peer_url();
+    let peer = peer.trim_start_matches("http://").to_owned();
+    for (addr, cors) in [(s.addr(), true), (peer, false)] {
+        let options = exchange(
+            &addr,
+            b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        assert!(options.starts_with("HTTP/1.1 200 OK\r\n"), "{options}");
+        assert!(!options.contains("Access-Control-"), "{options}");
+        for request in [
+            &b"GET * HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            b"PUT * HTTP/1.1\r\nHost: x\r\n\r\n",
+        ] {
+            // Read to the end: the server closes the connection.
+            let answer = exchange(&addr, request);
+            let (head, body) = answer.split_once("\r\n\r\n").expect("an answer");
+            assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");
+            assert!(head.contains("\r\nConnection: close"), "{head}");
+            assert_eq!(
+                head.contains("\r\nAccess-Control-Allow-Origin: *"),
+                cors,
+                "{head}"
+            );
+            assert_eq!(body, "");
+        }
+    }
+}

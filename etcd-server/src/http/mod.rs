@@ -213,8 +213,31 @@ pub fn bad_request() -> Resp {
     r
 }
 
+/// The answer to a request for `*` (the server as a whole), as Go's server
+/// and request router give it: `OPTIONS` gets an empty 200 without CORS
+/// headers (the server answers it before any handler), every other method
+/// an empty 400 that closes an HTTP/1.1 connection.
+fn asterisk<B>(req: &Request<B>) -> Option<Resp> {
+    if req.uri() != "*" {
+        return None;
+    }
+    if req.method() == Method::OPTIONS {
+        let mut r = with_status(200, empty());
+        remove_cors(r.headers_mut());
+        return Some(r);
+    }
+    let mut r = with_status(400, empty());
+    if req.version() >= hyper::Version::HTTP_11 {
+        set(&mut r, "connection", "close");
+    }
+    Some(r)
+}
+
 /// Answers one client request.
 pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
+    if let Some(r) = asterisk(&req) {
+        return r;
+    }
     let start = Instant::now();
     let method = req.method().clone();
     let raw_path = req.uri().path().to_owned();
@@ -264,6 +287,10 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
 /// `/version`. Unlike the client listener's, its answers carry no CORS
 /// headers (nor do the reference's).
 pub async fn peer_route(state: &peer::PeerState, req: Request<Incoming>) -> Resp {
+    if let Some(mut r) = asterisk(&req) {
+        remove_cors(r.headers_mut());
+        return r;
+    }
     if req.uri().path().starts_with("/raft/") || req.uri().path() == peer::MEMBERS_PATH {
         return peer::route(state, req).await;
     }
