@@ -14,7 +14,7 @@ use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::OnceLock;
 
 /// Largest members request body accepted.
@@ -43,12 +43,6 @@ fn members_error(app: &App, status: u16, message: &str) -> Resp {
 
 fn failure(app: &App, f: &Failure) -> Resp {
     members_error(app, f.status, &f.message)
-}
-
-#[derive(Deserialize)]
-struct PeerUrls {
-    #[serde(rename = "peerURLs", default)]
-    peer_urls: Option<Vec<String>>,
 }
 
 /// Answers one `/v2/members...` request. The reference's members handler
@@ -151,15 +145,11 @@ async fn change(app: &App, method: &Method, rest: &str, req: Request<Incoming>) 
         return relay(app, method, rest, &content_type, authorization, body).await;
     }
     let urls = || -> Result<Vec<String>, Failure> {
-        let parsed: PeerUrls = serde_json::from_slice(&body).map_err(|e| Failure {
+        let parsed = super::members_body::peer_urls(&body).map_err(|message| Failure {
             status: 400,
-            message: if body.is_empty() {
-                "EOF".into()
-            } else {
-                e.to_string()
-            },
+            message,
         })?;
-        Ok(parsed.peer_urls.unwrap_or_default())
+        Ok(parsed.unwrap_or_default())
     };
     let result = match *method {
         Method::POST => {

@@ -13,6 +13,7 @@ mod info;
 mod keys;
 pub mod keys_request;
 mod members;
+mod members_body;
 pub mod peer;
 mod stats;
 
