@@ -199,3 +199,55 @@ fn removing_the_leader_leaves_a_working_cluster_and_a_wiped_member_rejoins() {
         assert!(text.contains("name=again"), "{text}");
     }
 }
+
+/// Bad member bodies get the reference's texts (Go's JSON and URL errors),
+/// and nothing changes; URLs are kept trimmed, parsed and sorted.
+#[test]
+fn bad_member_bodies_get_the_references_errors_and_urls_are_kept_as_parsed() {
+    let s = Server::start();
+    let before = members_json(&s);
+    let post = |body: &str| {
+        let json = [("Content-Type", "application/json")];
+        raw(&s.addr(), "POST", "/v2/members", &json, body.as_bytes())
+    };
+    for (body, message) in [
+        ("", "unexpected end of JSON input"),
+        (
+            "not json",
+            "invalid character 'o' in literal null (expecting 'u')",
+        ),
+        (
+            "tru",
+            "invalid character ' ' in literal true (expecting 'e')",
+        ),
+        ("{} x", "invalid character 'x' after top-level value"),
+        (
+            r#"{"peerURLs":"http://127.0.0.1:1"}"#,
+            "json: cannot unmarshal string into Go struct field .peerURLs of type []string",
+        ),
+        ("null", "no valid URLs given"),
+        (
+            r#"{"peerURLs":[null]}"#,
+            "URL scheme must be http, https, unix, or unixs: ",
+        ),
+        (
+            r#"{"peerURLs":["http://%zz:1"]}"#,
+            r#"parse "http://%zz:1": invalid URL escape "%zz""#,
+        ),
+    ] {
+        let r = post(body);
+        assert_eq!(r.status, 400, "{body:?}: {}", r.text());
+        let want = serde_json::json!({ "message": message }).to_string();
+        assert_eq!(r.text(), want, "{body:?}");
+    }
+    assert_eq!(members_json(&s), before);
+    // Any letter case for the key; each URL trimmed, the list sorted.
+    let r = post(r#"{"PEERURLS":[" http://127.0.0.1:9 ","HTTP://127.0.0.1:8"]}"#);
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert!(
+        r.text()
+            .contains(r#""peerURLs":["http://127.0.0.1:8","http://127.0.0.1:9"]"#),
+        "{}",
+        r.text()
+    );
+}

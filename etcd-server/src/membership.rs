@@ -28,29 +28,13 @@ fn fail(status: u16, message: impl Into<String>) -> Failure {
     }
 }
 
-/// The reference's checks of a member's peer URLs.
-pub fn validate_urls(urls: &[String]) -> Result<(), Failure> {
-    if urls.is_empty() {
-        return Err(fail(400, "no valid URLs given"));
-    }
-    for u in urls {
-        let Some((scheme, rest)) = u.split_once("://") else {
-            return Err(fail(
-                400,
-                format!("URL scheme must be http, https, unix, or unixs: {u}"),
-            ));
-        };
-        if !matches!(scheme, "http" | "https" | "unix" | "unixs") {
-            return Err(fail(
-                400,
-                format!("URL scheme must be http, https, unix, or unixs: {u}"),
-            ));
-        }
-        if rest.contains('/') {
-            return Err(fail(400, format!("URL must not contain a path: {u}")));
-        }
-    }
-    Ok(())
+/// The reference's checks of a member's peer URLs (`types.NewURLs`: each
+/// trimmed, parsed and checked, with its error texts); the URLs as it keeps
+/// them: in their parsed form, sorted.
+pub fn validate_urls(urls: &[String]) -> Result<Vec<String>, Failure> {
+    crate::config::parse_url_list(urls.iter().map(String::as_str))
+        .map(|parsed| parsed.iter().map(ToString::to_string).collect())
+        .map_err(|message| fail(400, message))
 }
 
 async fn propose_all(app: &App, commands: Vec<crate::store::Command>) -> Result<(), Failure> {
@@ -78,7 +62,7 @@ fn taken(app: &App, urls: &[String], except: Option<u64>) -> bool {
 /// Adds a member with `urls` as a learner and records it; returns it as
 /// `/v2/members` lists an unstarted member.
 pub async fn add(app: &App, urls: Vec<String>) -> Result<MemberInfo, Failure> {
-    validate_urls(&urls)?;
+    let urls = validate_urls(&urls)?;
     if taken(app, &urls, None) {
         return Err(fail(409, "membership: peerURL exists"));
     }
@@ -153,7 +137,7 @@ pub async fn remove(app: &App, id_text: &str) -> Result<(), Failure> {
 
 /// Replaces a member's peer URLs.
 pub async fn update(app: &App, id_text: &str, urls: Vec<String>) -> Result<(), Failure> {
-    validate_urls(&urls)?;
+    let urls = validate_urls(&urls)?;
     let id = known(app, id_text)?;
     if taken(app, &urls, Some(id)) {
         return Err(fail(409, "membership: peerURL exists"));

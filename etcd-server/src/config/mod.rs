@@ -45,7 +45,7 @@ use crate::tls::TlsInfo;
 pub use self::bootstrap::{detect_default_host, InitialCluster};
 pub use self::error::{ConfigError, Level, LogLine, Output};
 pub(crate) use self::file::go_io_error;
-pub use self::url::{parse_urls, Url};
+pub use self::url::{parse_url_list, parse_urls, Url};
 
 /// `--name`'s default.
 pub const DEFAULT_NAME: &str = "default";

@@ -238,11 +238,30 @@ fn check_host(host: &str) -> Result<(), String> {
         host
     };
     for (i, c) in name.char_indices() {
+        if c == '%' {
+            // Go reads the escape on in the host, over a port that follows.
+            let start = usize::from(host.starts_with('['));
+            check_host_escape(&host[start + i..])?;
+        }
         let ok = c.is_ascii_alphanumeric() || !c.is_ascii() || "-_.~$&'()*+,;=:[]<>\"%".contains(c);
         if !ok {
             let bad = &name[i..i + c.len_utf8()];
             return Err(format!("invalid character {} in host name", go_quote(bad)));
         }
+    }
+    Ok(())
+}
+
+/// The percent escape that `rest` starts with, as Go's `url.Parse` takes
+/// it in a host: two hex digits, standing for a byte of a UTF-8 sequence
+/// (`%80` and up) or for `%` itself (`%25`).
+fn check_host_escape(rest: &str) -> Result<(), String> {
+    let b = rest.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    let ascii = b.get(1).is_some_and(|d| (b'0'..=b'7').contains(d));
+    if !hex(1) || !hex(2) || (ascii && !rest.starts_with("%25")) {
+        let escape = String::from_utf8_lossy(&b[..b.len().min(3)]);
+        return Err(format!("invalid URL escape {}", go_quote(&escape)));
     }
     Ok(())
 }
@@ -299,6 +318,10 @@ mod tests {
         let u: Url = "http://:2379".parse().unwrap();
         assert_eq!(u.host(), "");
         assert_eq!(Url::new("http", "::1", 5).to_string(), "http://[::1]:5");
+        // Escapes Go allows in a host: `%25` and bytes of UTF-8 sequences.
+        for ok in ["http://a%25b:1", "http://caf%C3%A9:1"] {
+            assert_eq!(ok.parse::<Url>().map(|u| u.to_string()), Ok(ok.to_owned()));
+        }
     }
 
     #[test]
@@ -335,6 +358,22 @@ mod tests {
             (
                 "http://a\u{1}:1",
                 "parse \"http://a\\x01:1\": net/url: invalid control character in URL",
+            ),
+            (
+                "http://%zz:1",
+                "parse \"http://%zz:1\": invalid URL escape \"%zz\"",
+            ),
+            (
+                "http://a%4:1",
+                "parse \"http://a%4:1\": invalid URL escape \"%4:\"",
+            ),
+            (
+                "http://a%4",
+                "parse \"http://a%4\": invalid URL escape \"%4\"",
+            ),
+            (
+                "http://a%41:1",
+                "parse \"http://a%41:1\": invalid URL escape \"%41\"",
             ),
         ];
         for (input, want) in cases {
