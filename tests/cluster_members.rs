@@ -240,6 +240,26 @@ fn bad_member_bodies_get_the_references_errors_and_urls_are_kept_as_parsed() {
         let want = serde_json::json!({ "message": message }).to_string();
         assert_eq!(r.text(), want, "{body:?}");
     }
+    // The media type's letter case is folded only before parameters.
+    for (content_type, status, message) in [
+        (
+            "Application/JSON",
+            415,
+            "Bad Content-Type Application/JSON, accept application/json",
+        ),
+        (
+            "Text/Plain; x",
+            415,
+            "Bad Content-Type text/plain, accept application/json",
+        ),
+        (" APPLICATION/JSON ; q", 400, "no valid URLs given"),
+    ] {
+        let headers = [("Content-Type", content_type)];
+        let r = raw(&s.addr(), "POST", "/v2/members", &headers, b"null");
+        assert_eq!(r.status, status, "{content_type:?}: {}", r.text());
+        let want = serde_json::json!({ "message": message }).to_string();
+        assert_eq!(r.text(), want, "{content_type:?}");
+    }
     assert_eq!(members_json(&s), before);
     // Any letter case for the key; each URL trimmed, the list sorted.
     let r = post(r#"{"PEERURLS":[" http://127.0.0.1:9 ","HTTP://127.0.0.1:8"]}"#);

@@ -126,8 +126,12 @@ async fn change(app: &App, method: &Method, rest: &str, req: Request<Incoming>) 
         .unwrap_or("")
         .to_owned();
     if *method != Method::DELETE {
-        let media = content_type.split(';').next().unwrap_or("").trim();
-        if !media.eq_ignore_ascii_case("application/json") {
+        // The reference folds the letter case only when parameters follow.
+        let media = match content_type.split_once(';') {
+            Some((media, _)) => media.trim().to_ascii_lowercase(),
+            None => content_type.clone(),
+        };
+        if media != "application/json" {
             return members_error(
                 app,
                 415,
