@@ -118,6 +118,28 @@ fn every_member_answers_every_request() {
     for m in &members {
         assert!(list.contains(&format!("\"name\":\"{}\"", m.name)), "{list}");
     }
+    // `/debug/vars`: the leader lists the progress of all three voters, a
+    // follower none.
+    let status = |m: &Server| {
+        let text = raw(&m.addr(), "GET", "/debug/vars", &[], b"").text();
+        let vars: serde_json::Value = serde_json::from_str(&text).expect("json");
+        vars["raft.status"].clone()
+    };
+    let on_leader = status(&members[leader]);
+    assert_eq!(on_leader["raftState"], "StateLeader", "{on_leader}");
+    assert_eq!(
+        on_leader["progress"].as_object().map(|p| p.len()),
+        Some(3),
+        "{on_leader}"
+    );
+    let on_follower = status(&members[follower]);
+    assert_eq!(on_follower["raftState"], "StateFollower", "{on_follower}");
+    assert_eq!(on_follower["lead"], on_leader["id"], "{on_follower}");
+    assert_eq!(
+        on_follower["progress"],
+        serde_json::json!({}),
+        "{on_follower}"
+    );
     if reference_etcd().is_some() {
         let endpoints: Vec<String> = members.iter().map(Server::url).collect();
         let out = Command::new("etcdctl")

@@ -315,3 +315,40 @@ fn requests_for_the_whole_server_get_the_answers_of_go_s_server() {
         }
     }
 }
+
+#[test]
+fn debug_vars_lists_the_command_line_the_file_limit_and_the_raft_status() {
+    let s = Server::start();
+    form(&s.addr(), "PUT", "/v2/keys/a", "value=1");
+    let r = raw(&s.addr(), "GET", "/debug/vars", &[], b"");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/json; charset=utf-8")
+    );
+    let text = r.text();
+    assert!(text.starts_with("{\n\"cmdline\": ["), "{text}");
+    assert!(text.ends_with("}\n}\n"), "{text}");
+    let vars: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let args = vars["cmdline"].as_array().unwrap();
+    assert!(args.iter().any(|a| a == "--data-dir"), "{text}");
+    assert!(
+        vars["file_descriptor_limit"].as_u64().unwrap() > 0,
+        "{text}"
+    );
+    let status = &vars["raft.status"];
+    let id = status["id"].as_str().unwrap();
+    assert_eq!(status["raftState"], "StateLeader", "{text}");
+    assert_eq!(status["lead"], id);
+    assert_eq!(status["vote"], id);
+    // The write above is committed and applied, and replicated to itself.
+    let commit = status["commit"].as_u64().unwrap();
+    let applied = status["applied"].as_u64().unwrap();
+    assert!((4..=commit).contains(&applied), "{text}");
+    let matched = status["progress"][id]["match"].as_u64().unwrap();
+    assert!(matched >= applied, "{text}");
+    assert_eq!(status["progress"][id]["state"], "StateReplicate");
+    let post = raw(&s.addr(), "POST", "/debug/vars", &[], b"");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("Allow"), Some("GET"));
+}

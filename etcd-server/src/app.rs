@@ -44,6 +44,8 @@ pub struct App {
     pub metrics: Metrics,
     /// This process's auth state (credential cache, `/2` directories).
     pub auth: crate::auth::Auth,
+    /// The log store's committed index, as it reports it.
+    pub committed: tokio::sync::watch::Receiver<u64>,
     /// The leader this member last saw and since when (`leaderInfo`).
     leader_seen: Mutex<Option<(u64, SystemTime)>>,
 }
@@ -85,7 +87,8 @@ impl App {
         peer.metrics = network.peer_metrics().clone();
         let forwarder = Forwarder::new(raft.clone(), network, member_id, request_timeout);
         App {
-            proposer: Proposer::start(forwarder.clone(), commits),
+            proposer: Proposer::start(forwarder.clone(), commits.clone()),
+            committed: commits,
             forwarder,
             peer,
             raft,

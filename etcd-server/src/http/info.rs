@@ -1,5 +1,5 @@
 //! Everything on the client listener that is not `/v2/keys`: members,
-//! machines, version, health, stats, metrics and the auth API.
+//! machines, version, health, stats, metrics, debug vars and the auth API.
 
 use super::{full, json_resp, method_not_allowed, not_found, text_error, with_status, Resp, TEXT};
 use crate::app::App;
@@ -42,6 +42,7 @@ pub async fn handle(app: &App, method: &Method, path: &str, req: Request<Incomin
             json_resp(200, &stats, false)
         }),
         "/metrics" => get_only(&|| metrics(app)),
+        "/debug/vars" => get_only(&|| super::debug_vars::page(app)),
         p if p == "/v2/members" || p.starts_with("/v2/members/") => {
             super::members::handle(app, method, p, req).await
         }

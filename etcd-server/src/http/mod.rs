@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod backup;
+mod debug_vars;
 pub mod host;
 mod info;
 mod keys;
