@@ -158,7 +158,7 @@ fn dropped_watchers_are_removed() {
 }
 
 #[test]
-fn request_lines_over_4096_bytes_get_no_answer() {
+fn connections_not_starting_with_an_http1_request_line_get_no_answer() {
     use std::io::{Read, Write};
     let s = Server::start();
     let send = |uri_len: usize| -> Vec<u8> {
@@ -181,6 +181,30 @@ fn request_lines_over_4096_bytes_get_no_answer() {
     );
     // One byte more: the connection is closed without an answer.
     assert!(send(4082).is_empty());
+    // So is one whose first line is not an HTTP/1 request line.
+    for garbage in [
+        &b"GARBAGE\r\n\r\n"[..],
+        b"GET /version HTTP/2.0\r\nHost: x\r\n\r\n",
+        b"GET /version x HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        assert_eq!(exchange(&s.addr(), garbage), "", "{garbage:?}");
+    }
+    // Only the first request of a connection is checked: a long line after
+    // it is served (404: the key is missing).
+    let key = "a".repeat(5000);
+    let two = format!(
+        "GET /version HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/keys/{key} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    );
+    let answers = exchange(&s.addr(), two.as_bytes());
+    assert!(answers.starts_with("HTTP/1.1 200 OK\r\n"), "{answers}");
+    assert!(answers.contains("HTTP/1.1 404 Not Found\r\n"), "{answers}");
+    // The peer listener answers such a request itself.
+    let peer = s.peer_url();
+    let answer = exchange(peer.trim_start_matches("http://"), b"GARBAGE\r\n\r\n");
+    assert!(
+        answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{answer}"
+    );
 }
 
 /// What a raw request gets back, read until the server closes the

@@ -14,6 +14,7 @@ pub mod backup;
 pub mod cluster;
 pub mod config;
 pub mod error;
+pub mod first_line;
 pub mod flags;
 pub mod http;
 pub mod ids;

@@ -479,32 +479,6 @@ async fn expiry_ticker(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// The longest request line (method, target, version, CRLF) the reference
-/// accepts.
-const MAX_REQUEST_LINE: usize = 4096;
-
-/// Refuses a request whose request line is too long: hyper then closes the
-/// connection without writing an answer.
-#[derive(Debug)]
-struct RequestLineTooLong;
-
-impl std::fmt::Display for RequestLineTooLong {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("request line longer than 4096 bytes")
-    }
-}
-
-impl std::error::Error for RequestLineTooLong {}
-
-fn request_line_len<B>(req: &hyper::Request<B>) -> usize {
-    let target = req
-        .uri()
-        .path_and_query()
-        .map_or(req.uri().path().len(), |pq| pq.as_str().len());
-    // "METHOD SP target SP HTTP/1.1 CRLF"
-    req.method().as_str().len() + 1 + target + 1 + 8 + 2
-}
-
 /// Serves one listener until `stop`, then lets open requests finish (watches
 /// are cut after a short grace period). A TLS listener's handshakes run in
 /// the connections' own tasks.
@@ -542,24 +516,21 @@ async fn serve(listener: Listener, app: Arc<App>, mut stop: watch::Receiver<bool
             let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let app = app.clone();
                 crate::tls::with_client_names(names.clone(), async move {
-                    if client && request_line_len(&req) > MAX_REQUEST_LINE {
-                        // The reference's listener only recognises HTTP/1 when
-                        // the request line fits in 4096 bytes; longer ones get
-                        // the connection closed without an answer (spec
-                        // keys-api.md §11).
-                        return Err(RequestLineTooLong);
-                    }
                     if let Some(refused) = http::host::refusal(&req) {
-                        return Ok(refused);
+                        return Ok::<_, std::convert::Infallible>(refused);
                     }
                     let resp = if client {
                         http::route(app, req).await
                     } else {
                         http::peer_route(&app.peer, req).await
                     };
-                    Ok::<_, RequestLineTooLong>(resp)
+                    Ok(resp)
                 })
             });
+            // A plain client listener's first request line is checked as
+            // the reference's listener checks it (first_line.rs).
+            let plain = matches!(stream, crate::tls::Stream::Plain(_));
+            let stream = crate::first_line::FirstLine::new(stream, client && plain);
             let conn = http1::Builder::new()
                 .title_case_headers(true)
                 .serve_connection(TokioIo::new(stream), service);
