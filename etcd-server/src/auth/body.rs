@@ -99,12 +99,10 @@ fn fold(c: char) -> char {
     }
 }
 
-/// The field a key sets: an exact match first, else a case-insensitive one.
-fn field(fields: &[&'static str], key: &str) -> Option<&'static str> {
-    let folded_eq = |f: &str| {
-        let mut k = key.chars().map(fold);
-        f.chars().all(|c| k.next() == Some(c)) && k.next().is_none()
-    };
+/// The field a key sets: an exact match first, else a case-insensitive one
+/// (Go's; the members API's bodies use it too).
+pub(crate) fn field(fields: &[&'static str], key: &str) -> Option<&'static str> {
+    let folded_eq = |f: &str| key.chars().map(fold).eq(f.chars().map(fold));
     fields
         .iter()
         .find(|f| **f == key)
@@ -319,5 +317,8 @@ mod tests {
         assert_eq!(field(&["kv"], "\u{212A}V"), Some("kv"));
         assert_eq!(field(&["user", "roles"], "ROLES"), Some("roles"));
         assert_eq!(field(&["user"], "users"), None);
+        // Field names with capitals fold too; an exact match comes first.
+        assert_eq!(field(&["peerURLs"], "PEERURLſ"), Some("peerURLs"));
+        assert_eq!(field(&["a", "A"], "A"), Some("A"));
     }
 }

@@ -9,6 +9,12 @@
 //! - `null` (the body, the list or an element) leaves the zero value: no
 //!   list, or an empty string;
 //! - invalid UTF-8 in a string becomes U+FFFD, byte by byte.
+//!
+//! The auth API's bodies (`crate::auth::body`) are decoded the same way
+//! but through serde_json, as their errors carry no text; here Go's texts
+//! need Go's own checks, and the decoding follows them by hand (serde_json
+//! also refuses lone surrogates and nesting deeper than 128, which Go
+//! takes).
 
 /// The peer URLs of a member add or update body (`None` without any), or
 /// Go's error text.
@@ -59,20 +65,23 @@ fn syntax(c: u8, context: &str) -> String {
 
 const END: &str = "unexpected end of JSON input";
 
+/// The index of the first byte at or after `i` that is not a space.
+fn skip_spaces(b: &[u8], mut i: usize) -> usize {
+    while b.get(i).copied().is_some_and(is_space) {
+        i += 1;
+    }
+    i
+}
+
 /// Go's validity check of the whole input: the first syntax error, or an
 /// input that ends inside its value.
 fn check(b: &[u8]) -> Result<(), String> {
     let mut i = 0;
-    let skip = |i: &mut usize| {
-        while *i < b.len() && is_space(b[*i]) {
-            *i += 1;
-        }
-    };
     // Open containers: true for an object.
     let mut stack: Vec<bool> = Vec::new();
     loop {
         // A value starts here.
-        skip(&mut i);
+        i = skip_spaces(b, i);
         let Some(&c) = b.get(i) else {
             return Err(END.into());
         };
@@ -82,23 +91,16 @@ fn check(b: &[u8]) -> Result<(), String> {
                     return Err(syntax(c, "exceeded max depth"));
                 }
                 stack.push(c == b'{');
-                i += 1;
-                skip(&mut i);
-                let Some(&n) = b.get(i) else {
-                    return Err(END.into());
-                };
-                match (c, n) {
-                    (b'{', b'}') | (b'[', b']') => {
+                i = skip_spaces(b, i + 1);
+                match (c, b.get(i)) {
+                    (_, None) => return Err(END.into()),
+                    (b'{', Some(b'}')) | (b'[', Some(b']')) => {
                         stack.pop();
                         i += 1;
                     }
-                    (b'{', b'"') => {
-                        i = string(b, i)?;
-                        i = colon(b, i)?;
+                    (b'{', _) => {
+                        i = key(b, i)?;
                         continue;
-                    }
-                    (b'{', n) => {
-                        return Err(syntax(n, "looking for beginning of object key string"))
                     }
                     _ => continue,
                 }
@@ -112,7 +114,7 @@ fn check(b: &[u8]) -> Result<(), String> {
         }
         // A value ended: what may follow it.
         loop {
-            skip(&mut i);
+            i = skip_spaces(b, i);
             let Some(&in_object) = stack.last() else {
                 return match b.get(i) {
                     None => Ok(()),
@@ -125,23 +127,13 @@ fn check(b: &[u8]) -> Result<(), String> {
             i += 1;
             match (in_object, c) {
                 (true, b',') => {
-                    skip(&mut i);
-                    match b.get(i) {
-                        None => return Err(END.into()),
-                        Some(b'"') => {
-                            i = string(b, i)?;
-                            i = colon(b, i)?;
-                            break;
-                        }
-                        Some(&c) => {
-                            return Err(syntax(c, "looking for beginning of object key string"))
-                        }
-                    }
+                    i = key(b, i)?;
+                    break;
                 }
+                (false, b',') => break,
                 (true, b'}') | (false, b']') => {
                     stack.pop();
                 }
-                (false, b',') => break,
                 (true, c) => return Err(syntax(c, "after object key:value pair")),
                 (false, c) => return Err(syntax(c, "after array element")),
             }
@@ -149,11 +141,15 @@ fn check(b: &[u8]) -> Result<(), String> {
     }
 }
 
-/// After an object key ending before `i`: the colon; the index after it.
-fn colon(b: &[u8], mut i: usize) -> Result<usize, String> {
-    while i < b.len() && is_space(b[i]) {
-        i += 1;
+/// An object key and its colon, spaces first; the index after the colon.
+fn key(b: &[u8], i: usize) -> Result<usize, String> {
+    let i = skip_spaces(b, i);
+    match b.get(i) {
+        None => return Err(END.into()),
+        Some(b'"') => {}
+        Some(&c) => return Err(syntax(c, "looking for beginning of object key string")),
     }
+    let i = skip_spaces(b, string(b, i)?);
     match b.get(i) {
         None => Err(END.into()),
         Some(b':') => Ok(i + 1),
@@ -268,9 +264,7 @@ fn kind(c: u8) -> &'static str {
 
 impl Decoder<'_> {
     fn peek(&mut self) -> u8 {
-        while is_space(self.b[self.i]) {
-            self.i += 1;
-        }
+        self.i = skip_spaces(self.b, self.i);
         self.b[self.i]
     }
 
@@ -298,7 +292,7 @@ impl Decoder<'_> {
             let key = self.string();
             self.peek();
             self.i += 1; // the colon
-            if is_peer_urls(&key) {
+            if crate::auth::body::field(&["peerURLs"], &key).is_some() {
                 match self.peek() {
                     b'n' => {
                         urls = None;
@@ -395,7 +389,7 @@ impl Decoder<'_> {
             let c = self.b[self.i];
             self.i += 1;
             match c {
-                b'"' => return lossy(&out),
+                b'"' => return etcd_client::json::lossy_as_decoded(&out).into_owned(),
                 b'\\' => {
                     let e = self.b[self.i];
                     self.i += 1;
@@ -439,43 +433,6 @@ impl Decoder<'_> {
         }
         char::from_u32(first).unwrap_or('\u{fffd}')
     }
-}
-
-/// `bytes` as a string, each byte of an invalid sequence replaced by
-/// U+FFFD (Go's replacement, which Rust's lossy conversion does per
-/// sequence instead).
-fn lossy(mut bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len());
-    loop {
-        match std::str::from_utf8(bytes) {
-            Ok(valid) => {
-                s.push_str(valid);
-                return s;
-            }
-            Err(e) => {
-                let (valid, rest) = bytes.split_at(e.valid_up_to());
-                s.push_str(std::str::from_utf8(valid).expect("checked"));
-                s.push('\u{fffd}');
-                bytes = &rest[1..];
-            }
-        }
-    }
-}
-
-/// Whether an object key names the field: Go matches keys to field names
-/// without regard to case (and folds `ſ` to `s`).
-fn is_peer_urls(key: &str) -> bool {
-    let folded: String = key
-        .chars()
-        .map(|c| {
-            if c == 'ſ' {
-                's'
-            } else {
-                c.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    folded == "peerurls"
 }
 
 #[cfg(test)]
