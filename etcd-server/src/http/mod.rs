@@ -285,25 +285,21 @@ pub async fn route(app: Arc<App>, req: Request<Incoming>) -> Resp {
     resp
 }
 
-/// The peer listener: the raft RPCs (`/raft/...`, see [`peer`]) and
-/// `/version`. Unlike the client listener's, its answers carry no CORS
-/// headers (nor do the reference's).
+/// The peer listener: the raft RPCs and the member list (`/raft/...` and
+/// a GET of `/members`, see [`peer`]), and `/version`. What the client
+/// listener's helpers answer here loses their CORS headers: the reference's
+/// peer listener sends none.
 pub async fn peer_route(state: &peer::PeerState, req: Request<Incoming>) -> Resp {
-    if let Some(mut r) = asterisk(&req) {
-        remove_cors(r.headers_mut());
-        return r;
-    }
-    if req.uri().path().starts_with("/raft/") || req.uri().path() == peer::MEMBERS_PATH {
+    let path = req.uri().path();
+    let get = req.method() == Method::GET;
+    if path.starts_with("/raft/") || (path == peer::MEMBERS_PATH && get) {
         return peer::route(state, req).await;
     }
-    let mut resp = if req.uri().path() == "/version" {
-        if req.method() == Method::GET {
-            info::version()
-        } else {
-            method_not_allowed("GET")
-        }
-    } else {
-        not_found()
+    let mut resp = match asterisk(&req) {
+        Some(r) => r,
+        None if path == "/version" && get => info::version(),
+        None if path == "/version" || path == peer::MEMBERS_PATH => method_not_allowed("GET"),
+        None => not_found(),
     };
     remove_cors(resp.headers_mut());
     resp

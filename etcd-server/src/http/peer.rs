@@ -226,11 +226,6 @@ where
             };
             rpc(state, req, handler).await
         }
-        MEMBERS_PATH if req.method() != hyper::Method::GET => {
-            let mut r = super::method_not_allowed("GET");
-            super::remove_cors(r.headers_mut());
-            r
-        }
         MEMBERS_PATH => {
             let m = raft.metrics().borrow().clone();
             let list: Vec<PeerMember> = m
