@@ -98,20 +98,20 @@ impl<S: AsyncRead + Unpin> AsyncRead for FirstLine<S> {
             // The end of the stream: the HTTP server sees it as it is.
             return Poll::Ready(Ok(()));
         }
+        // The line in one read (the rule) is judged where it lies; one that
+        // comes in pieces is gathered, up to the bytes that count (an
+        // undecided line is shorter than those).
         let decided = if pending.is_empty() {
             verdict(new)
         } else {
-            let room = MAX_FIRST_LINE + 1 - pending.len().min(MAX_FIRST_LINE);
+            let room = MAX_FIRST_LINE - pending.len();
             pending.extend_from_slice(&new[..new.len().min(room)]);
             verdict(pending)
         };
         match decided {
             Verdict::Http1 => this.pending = None,
-            Verdict::Undecided => {
-                if pending.is_empty() {
-                    pending.extend_from_slice(new);
-                }
-            }
+            Verdict::Undecided if pending.is_empty() => pending.extend_from_slice(new),
+            Verdict::Undecided => {}
             Verdict::Refused => {
                 return Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::InvalidData,
