@@ -31,7 +31,7 @@ fn fail(status: u16, message: impl Into<String>) -> Failure {
 /// The reference's checks of a member's peer URLs (`types.NewURLs`: each
 /// trimmed, parsed and checked, with its error texts); the URLs as it keeps
 /// them: in their parsed form, sorted.
-pub fn validate_urls(urls: &[String]) -> Result<Vec<String>, Failure> {
+fn parse_peer_urls(urls: &[String]) -> Result<Vec<String>, Failure> {
     crate::config::parse_url_list(urls.iter().map(String::as_str))
         .map(|parsed| parsed.iter().map(ToString::to_string).collect())
         .map_err(|message| fail(400, message))
@@ -62,7 +62,7 @@ fn taken(app: &App, urls: &[String], except: Option<u64>) -> bool {
 /// Adds a member with `urls` as a learner and records it; returns it as
 /// `/v2/members` lists an unstarted member.
 pub async fn add(app: &App, urls: Vec<String>) -> Result<MemberInfo, Failure> {
-    let urls = validate_urls(&urls)?;
+    let urls = parse_peer_urls(&urls)?;
     if taken(app, &urls, None) {
         return Err(fail(409, "membership: peerURL exists"));
     }
@@ -137,7 +137,7 @@ pub async fn remove(app: &App, id_text: &str) -> Result<(), Failure> {
 
 /// Replaces a member's peer URLs.
 pub async fn update(app: &App, id_text: &str, urls: Vec<String>) -> Result<(), Failure> {
-    let urls = validate_urls(&urls)?;
+    let urls = parse_peer_urls(&urls)?;
     let id = known(app, id_text)?;
     if taken(app, &urls, Some(id)) {
         return Err(fail(409, "membership: peerURL exists"));
