@@ -206,9 +206,20 @@ fn remove_cors(h: &mut hyper::HeaderMap) {
 /// Go's answer to a path with a bad percent escape: 400, plain text, no CORS
 /// headers, and the connection is closed.
 pub fn bad_request() -> Resp {
-    let mut r = with_status(400, full("400 Bad Request"));
-    // Go answers this before any handler runs: no CORS headers.
-    r.headers_mut().clear();
+    early_bad_request("Bad Request")
+}
+
+/// A 400 that Go's HTTP server writes before any handler runs: the status
+/// line ends with `reason` (Go adds what was wrong to `Bad Request`), the
+/// plain-text body repeats it after the code, there are no CORS headers, and
+/// the connection is closed.
+pub fn early_bad_request(reason: &'static str) -> Resp {
+    let mut r = Response::new(full(format!("400 {reason}")));
+    *r.status_mut() = StatusCode::BAD_REQUEST;
+    if reason != "Bad Request" {
+        r.extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(reason.as_bytes()));
+    }
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT));
     set(&mut r, "connection", "close");
