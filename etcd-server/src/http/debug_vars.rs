@@ -19,11 +19,16 @@ use std::fmt::Write;
 
 /// The page for `app`.
 pub(super) fn page(app: &App) -> Resp {
-    let args: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
+    use std::os::unix::ffi::OsStrExt;
+    // Go's encoding: invalid UTF-8 as \ufffd, `<`, `>` and `&` escaped.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args: Vec<_> = args
+        .iter()
+        .map(|a| etcd_client::json::lossy(a.as_bytes()))
         .collect();
+    let cmdline = String::from_utf8(etcd_client::json::to_vec(&args)).expect("JSON is UTF-8");
     let vars = [
-        ("cmdline", serde_json::to_string(&args).unwrap_or_default()),
+        ("cmdline", cmdline),
         ("file_descriptor_limit", fd_limit().to_string()),
         ("raft.status", raft_status(app)),
     ];
@@ -35,11 +40,12 @@ pub(super) fn page(app: &App) -> Resp {
     r
 }
 
-/// The page's text: `{`, then `"name": value` lines joined by commas, `}`.
+/// The page's text: `{`, then `"name": value` lines joined by commas, `}`
+/// (the names are plain ASCII).
 fn render(vars: &[(&str, String)]) -> String {
     let lines: Vec<String> = vars
         .iter()
-        .map(|(name, value)| format!("{}: {value}", serde_json::Value::from(*name)))
+        .map(|(name, value)| format!("\"{name}\": {value}"))
         .collect();
     format!("{{\n{}\n}}\n", lines.join(",\n"))
 }
