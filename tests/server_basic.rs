@@ -159,25 +159,19 @@ fn dropped_watchers_are_removed() {
 
 #[test]
 fn connections_not_starting_with_an_http1_request_line_get_no_answer() {
-    use std::io::{Read, Write};
     let s = Server::start();
-    let send = |uri_len: usize| -> Vec<u8> {
+    let send = |uri_len: usize| {
         // "GET " + "/v2/keys/" + padding + " HTTP/1.1\r\n"
         let key = "a".repeat(uri_len - "/v2/keys/".len());
-        let mut c = std::net::TcpStream::connect(s.addr()).unwrap();
-        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let req = format!("GET /v2/keys/{key} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        c.write_all(req.as_bytes()).unwrap();
-        let mut buf = Vec::new();
-        let _ = c.read_to_end(&mut buf);
-        buf
+        exchange(&s.addr(), req.as_bytes())
     };
     // 3 + 1 + 4081 + 1 + 8 + 2 = 4096 bytes: answered (404, the key is missing).
     let ok = send(4081);
     assert!(
-        ok.starts_with(b"HTTP/1.1 404"),
+        ok.starts_with("HTTP/1.1 404"),
         "{}",
-        String::from_utf8_lossy(&ok[..ok.len().min(80)])
+        &ok[..ok.len().min(80)]
     );
     // One byte more: the connection is closed without an answer.
     assert!(send(4082).is_empty());
