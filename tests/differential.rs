@@ -315,6 +315,19 @@ const PRESENT: &[&str] = &[
     "etcd_server_is_leader",
 ];
 
+/// Process figures both servers have (read from each one's own process).
+const PROCESS: &[&str] = &[
+    "process_cpu_seconds_total",
+    "process_max_fds",
+    "process_open_fds",
+    "process_resident_memory_bytes",
+    "process_start_time_seconds",
+    "process_virtual_memory_bytes",
+    "process_virtual_memory_max_bytes",
+    "os_fd_limit",
+    "os_fd_used",
+];
+
 /// `name{labels}` (labels sorted, as Go writes them) → value, for the
 /// compared series with a value other than 0 (the reference lists only the
 /// label sets it has seen; ours lists every method from the start).
@@ -357,6 +370,10 @@ fn the_reference_metrics_operators_alert_on_count_as_the_reference_counts() {
         assert!(synced.is_some_and(|n| n > 0.0), "no wal syncs in:\n{text}");
         let written = metric_value(&text, "etcd_disk_wal_write_bytes_total");
         assert!(written.is_some_and(|n| n > 0.0), "no wal bytes in:\n{text}");
+        for name in PROCESS {
+            let v = metric_value(&text, name);
+            assert!(v.is_some_and(|v| v > 0.0), "no {name} in:\n{text}");
+        }
         for name in PRESENT {
             let found = text
                 .lines()

@@ -1,7 +1,7 @@
 //! A single member end to end: start-up lines, the first index, every
 //! endpoint answering, watches, expiry, graceful stop and restart.
 
-use crate::util::{form, raw, Server};
+use crate::util::{form, metric_value, raw, Server};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -129,6 +129,66 @@ fn watches_stay_out_of_the_request_duration_histogram() {
     assert!(q.text().contains("\"action\":\"get\""), "{}", q.text());
     // The first /metrics request counts itself too.
     assert_eq!(timed(), before + 2);
+}
+
+/// `/metrics` carries the process figures dashboards chart (Prometheus'
+/// process collector and the reference's `os_fd_*`), read from the server's
+/// own `/proc` entry.
+#[test]
+fn metrics_show_the_process_figures() {
+    let s = Server::start();
+    let pid = s.pid().expect("running");
+    let text = raw(&s.addr(), "GET", "/metrics", &[], b"").text();
+    let value = |series: &str| {
+        metric_value(&text, series).unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+    };
+    let proc_status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib = |field: &str| {
+        let line = proc_status.lines().find(|l| l.starts_with(field)).unwrap();
+        line.split_whitespace()
+            .nth(1)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            * 1024.0
+    };
+    // Memory moves a little between the scrape and the read of /proc.
+    let (rss, status_rss) = (value("process_resident_memory_bytes"), kib("VmRSS:"));
+    assert!(
+        rss > 1e6 && (rss - status_rss).abs() < 64e6,
+        "{rss} vs {status_rss}"
+    );
+    assert!(value("process_virtual_memory_bytes") >= rss);
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count() as f64;
+    let open = value("process_open_fds");
+    assert!(
+        open >= 5.0 && (open - fds).abs() <= 4.0,
+        "{open} open, {fds} in /proc"
+    );
+    assert_eq!(value("os_fd_used"), open);
+    let limit = value("process_max_fds");
+    assert!(limit >= open && value("os_fd_limit") == limit);
+    assert!(value("process_virtual_memory_max_bytes") > 0.0);
+    let cpu = value("process_cpu_seconds_total");
+    assert!(cpu > 0.0 && cpu < 600.0, "cpu {cpu}");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let started = value("process_start_time_seconds");
+    assert!(
+        started <= now + 1.0 && started > now - 120.0,
+        "{started} vs {now}"
+    );
+    for family in ["process_cpu_seconds", "process_open_fds", "os_fd_used"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("# HELP {family} "))),
+            "no help for {family}"
+        );
+    }
 }
 
 #[test]

@@ -138,6 +138,11 @@ impl Server {
         format!("127.0.0.1:{}", self.client_port)
     }
 
+    /// The process id, while the server runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.data.path().join("data")
     }

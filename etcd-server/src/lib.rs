@@ -21,6 +21,7 @@ pub mod ids;
 pub mod logging;
 pub mod membership;
 pub mod metrics;
+pub mod process_metrics;
 pub mod propose;
 pub mod raft;
 pub mod repoll;

@@ -9,8 +9,9 @@
 //! `etcd_server_proposals_{committed,applied}_total` (raft indexes),
 //! `etcd_server_proposals_pending` and `_failed_total` (keys writes), the
 //! peer traffic's `etcd_network_peer_sent_bytes_total`, `_received_bytes_total`
-//! and `_sent_failures_total`, and the `etcd_server_id`,
-//! `etcd_server_version` and `etcd_cluster_version` info gauges.
+//! and `_sent_failures_total`, the `etcd_server_id`,
+//! `etcd_server_version` and `etcd_cluster_version` info gauges, and the
+//! process figures (`process_*`, `os_fd_*`: see `process_metrics.rs`).
 
 use crate::cluster::{CLUSTER_VERSION, SERVER_VERSION};
 use crate::http::keys_request::Method as KeysApiMethod;
@@ -331,6 +332,7 @@ impl Metrics {
         ] {
             registry.register(name, help, gauge.clone());
         }
+        registry.register_collector(Box::new(crate::process_metrics::ProcessCollector));
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = registry;
         m
     }

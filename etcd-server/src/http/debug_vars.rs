@@ -29,7 +29,10 @@ pub(super) fn page(app: &App) -> Resp {
     let cmdline = String::from_utf8(etcd_client::json::to_vec(&args)).expect("JSON is UTF-8");
     let vars = [
         ("cmdline", cmdline),
-        ("file_descriptor_limit", fd_limit().to_string()),
+        (
+            "file_descriptor_limit",
+            crate::process_metrics::fd_limit().to_string(),
+        ),
         ("raft.status", raft_status(app)),
     ];
     let mut r = with_status(200, full(render(&vars)));
@@ -48,14 +51,6 @@ fn render(vars: &[(&str, String)]) -> String {
         .map(|(name, value)| format!("\"{name}\": {value}"))
         .collect();
     format!("{{\n{}\n}}\n", lines.join(",\n"))
-}
-
-/// The soft limit on open files (`RLIM_INFINITY`, all ones, when there is
-/// none, as Go reads it).
-fn fd_limit() -> u64 {
-    rustix::process::getrlimit(rustix::process::Resource::Nofile)
-        .current
-        .unwrap_or(u64::MAX)
 }
 
 /// One voter's replication, as the leader knows it.
