@@ -339,3 +339,57 @@ fn the_reference_etcdctl_changes_our_membership() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.ends_with("cluster is healthy\n"), "{out}");
 }
+
+/// Every member asks the others for their time on the peer listener, as the
+/// reference's members do, and charts the round trips in
+/// `etcd_network_peer_round_trip_time_seconds{To}` (first after 5 s).
+#[test]
+fn members_probe_each_other_and_chart_the_round_trips() {
+    let members = start_cluster(3);
+    let peer = format!("127.0.0.1:{}", members[0].peer_port);
+    for method in ["GET", "POST"] {
+        let r = raw(&peer, method, "/raft/probing", &[], b"");
+        assert_eq!(r.status, 200, "{method}: {}", r.text());
+        assert_eq!(r.header("Content-Type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(r.header("X-Etcd-Cluster-Id"), None);
+        let text = r.text();
+        let now = text
+            .strip_prefix("{\"OK\":true,\"Now\":\"")
+            .and_then(|t| t.strip_suffix("\"}\n"))
+            .unwrap_or_else(|| panic!("not a probing answer: {text:?}"));
+        let then = etcd_client::time::parse_rfc3339(now).expect("an RFC 3339 time");
+        let here = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as i64;
+        assert!(
+            (here - then).abs() < 10_000_000_000,
+            "{now} is far from now"
+        );
+    }
+    assert_eq!(raw(&peer, "GET", "/raft/probing/x", &[], b"").status, 404);
+
+    let ids: Vec<String> = members
+        .iter()
+        .map(|m| member_id(&members[0], &m.name))
+        .collect();
+    let start = Instant::now();
+    for (i, m) in members.iter().enumerate() {
+        for (j, id) in ids.iter().enumerate().filter(|(j, _)| *j != i) {
+            let series = |part: &str| {
+                format!("etcd_network_peer_round_trip_time_seconds_{part}{{To=\"{id}\"}}")
+            };
+            while metric(m, &series("count")).is_none_or(|n| n < 1.0) {
+                assert!(
+                    start.elapsed() < DEADLINE,
+                    "no round trip from {} to member {j} charted",
+                    m.name
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let count = metric(m, &series("count")).unwrap();
+            let sum = metric(m, &series("sum")).unwrap();
+            assert!(sum > 0.0 && sum / count < 1.0, "{sum} s over {count}");
+        }
+    }
+}

@@ -9,7 +9,8 @@
 //! `etcd_server_proposals_{committed,applied}_total` (raft indexes),
 //! `etcd_server_proposals_pending` and `_failed_total` (keys writes), the
 //! peer traffic's `etcd_network_peer_sent_bytes_total`, `_received_bytes_total`
-//! and `_sent_failures_total`, the `etcd_server_id`,
+//! and `_sent_failures_total`, the peer round trips
+//! (`etcd_network_peer_round_trip_time_seconds`), the `etcd_server_id`,
 //! `etcd_server_version` and `etcd_cluster_version` info gauges, and the
 //! process figures (`process_*`, `os_fd_*`: see `process_metrics.rs`).
 
@@ -109,42 +110,8 @@ impl Default for LogMetrics {
 /// `From` for peer traffic, as the reference names them; an info gauge's).
 type OneLabel = Vec<(&'static str, String)>;
 
-/// Raft traffic with each peer, shared by the sending side (the peer
-/// network), the receiving side (the peer endpoints) and `/metrics`.
-/// Clones share the figures.
-#[derive(Debug, Clone, Default)]
-pub struct PeerMetrics {
-    sent_bytes: Family<OneLabel, Counter>,
-    received_bytes: Family<OneLabel, Counter>,
-    sent_failures: Family<OneLabel, Counter>,
-}
-
-impl PeerMetrics {
-    fn label(key: &'static str, member: u64) -> OneLabel {
-        vec![(key, crate::ids::hex(member))]
-    }
-
-    /// A request body of `bytes` sent to member `to`.
-    pub fn sent(&self, to: u64, bytes: usize) {
-        self.sent_bytes
-            .get_or_create(&Self::label("To", to))
-            .inc_by(bytes as u64);
-    }
-
-    /// A request body of `bytes` received from member `from`.
-    pub fn received(&self, from: u64, bytes: usize) {
-        self.received_bytes
-            .get_or_create(&Self::label("From", from))
-            .inc_by(bytes as u64);
-    }
-
-    /// A request to member `to` that got no answer, or an error.
-    pub fn send_failed(&self, to: u64) {
-        self.sent_failures
-            .get_or_create(&Self::label("To", to))
-            .inc();
-    }
-}
+mod peer;
+pub use peer::PeerMetrics;
 
 /// A proposal of a keys write waiting for its outcome; counted in
 /// `etcd_server_proposals_pending` until dropped.
@@ -362,25 +329,7 @@ impl Metrics {
             "The total number of consensus proposals committed",
             log.committed.clone(),
         );
-        for (name, help, family) in [
-            (
-                "etcd_network_peer_sent_bytes",
-                "The total number of bytes sent to peers",
-                &peers.sent_bytes,
-            ),
-            (
-                "etcd_network_peer_received_bytes",
-                "The total number of bytes received from peers",
-                &peers.received_bytes,
-            ),
-            (
-                "etcd_network_peer_sent_failures",
-                "The total number of send failures from peers",
-                &peers.sent_failures,
-            ),
-        ] {
-            registry.register(name, help, family.clone());
-        }
+        peers.register(&mut registry);
     }
 
     /// Counted once per leader seen that differs from the one before (a

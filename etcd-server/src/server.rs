@@ -420,6 +420,10 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         app.clone(),
         stop_rx.clone(),
     ));
+    let prober = tokio::spawn(crate::raft::network::prober::run(
+        app.clone(),
+        stop_rx.clone(),
+    ));
     let mut addrs = Vec::new();
     for listener in opts.client_listeners {
         addrs.push((listener.local_addr()?, listener.is_tls()));
@@ -448,6 +452,7 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
     let _ = ticker.await;
     let _ = promoter.await;
     let _ = removal.await;
+    let _ = prober.await;
     if let Err(e) = raft.shutdown().await {
         warn!(target: "etcdserver", "raft shutdown: {e}");
     }

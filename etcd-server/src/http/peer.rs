@@ -12,6 +12,10 @@
 //!
 //! To add an endpoint, add one arm to the match in [`route`] that calls
 //! [`rpc`] with the request type and a handler.
+//!
+//! Besides, `/raft/probing` answers any request with this member's time, as
+//! the reference's does, with no identity checks and no cluster id: the
+//! other members' probers ask it (`raft/network/prober.rs`).
 
 use super::{full, Resp};
 use crate::cluster;
@@ -19,8 +23,8 @@ use crate::ids;
 use crate::metrics::PeerMetrics;
 use crate::raft::network::stats::PeerStats;
 use crate::raft::network::{
-    APPEND_PATH, BINARY, CLUSTER_ID_HEADER, FROM_HEADER, MAX_BODY, SNAPSHOT_PATH, TO_HEADER,
-    VOTE_PATH,
+    prober, APPEND_PATH, BINARY, CLUSTER_ID_HEADER, FROM_HEADER, MAX_BODY, SNAPSHOT_PATH,
+    TO_HEADER, VOTE_PATH,
 };
 use crate::raft::{forward, typ, Batch, TypeConfig};
 use crate::store::Store;
@@ -244,8 +248,21 @@ where
             super::set(&mut r, REMOVED_HEADER, removed.join(","));
             r
         }
+        prober::PROBING_PATH => probing_answer(),
         _ => state.text(404, "404 page not found"),
     }
+}
+
+/// The answer of [`prober::PROBING_PATH`], to any method: the time, with
+/// only the reference's headers (no cluster id).
+fn probing_answer() -> Resp {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let mut r = Response::new(full(prober::answer_body(now)));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(super::TEXT));
+    r
 }
 
 /// One peer RPC: method, identity and size checks, then `handler` on the

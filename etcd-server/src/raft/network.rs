@@ -51,6 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tracing::{info, warn};
 
+pub mod prober;
 pub mod stats;
 
 use stats::{AppendTimer, PeerStats};
