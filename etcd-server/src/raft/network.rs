@@ -318,6 +318,28 @@ impl PeerNetwork {
             .header(TO_HEADER, hex(target))
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| net_err(format!("building the request: {e}")))?;
+        let (status, headers, bytes) = self.exchange(target, base, req, MAX_BODY).await?;
+        let cluster = headers
+            .get(CLUSTER_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((status, cluster, bytes))
+    }
+
+    /// Sends `req` to `target` (at `base`); the answer's status, headers and
+    /// body (at most `limit` bytes).
+    async fn exchange(
+        &self,
+        target: u64,
+        base: &str,
+        req: hyper::Request<Full<Bytes>>,
+        limit: usize,
+    ) -> Result<(StatusCode, hyper::HeaderMap, Bytes), PeerError> {
+        let net_err = |reason: String| PeerError::Network {
+            peer: target,
+            url: base.to_owned(),
+            reason,
+        };
         let resp = self.inner.client.request(req).await.map_err(|e| {
             if e.is_connect() {
                 PeerError::Unreachable {
@@ -329,18 +351,13 @@ impl PeerNetwork {
                 net_err(error_chain(&e))
             }
         })?;
-        let status = resp.status();
-        let cluster = resp
-            .headers()
-            .get(CLUSTER_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = Limited::new(resp.into_body(), MAX_BODY)
+        let (parts, body) = resp.into_parts();
+        let bytes = Limited::new(body, limit)
             .collect()
             .await
             .map_err(|e| net_err(format!("reading the answer: {e}")))?
             .to_bytes();
-        Ok((status, cluster, bytes))
+        Ok((parts.status, parts.headers, bytes))
     }
 
     /// Logs a refusal unless this peer's refusal is already logged; whether
@@ -549,48 +566,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_a_second() {
-        let got: Vec<u64> = exponential(BACKOFF_FIRST, BACKOFF_MAX)
-            .take(8)
-            .map(|d| d.as_millis() as u64)
-            .collect();
-        assert_eq!(got, [50, 100, 200, 400, 800, 1000, 1000, 1000]);
-    }
-
-    #[test]
-    fn base_url_takes_the_first_peer_url() {
-        let node = |urls: &[&str]| Member {
-            peer_urls: urls.iter().map(|u| u.to_string()).collect(),
-            ..Member::default()
-        };
-        let got = base_url(1, &node(&["http://10.0.0.1:2380/", "http://b:2380"])).unwrap();
-        assert_eq!(got, "http://10.0.0.1:2380");
-        let got = base_url(1, &node(&["https://a:2380"])).unwrap();
-        assert_eq!(got, "https://a:2380");
-        assert!(matches!(
-            base_url(1, &node(&[])),
-            Err(PeerError::NoUrl { .. })
-        ));
-        assert!(matches!(
-            base_url(1, &node(&["unix://a:2380"])),
-            Err(PeerError::NoUrl { .. })
-        ));
-    }
-
-    #[test]
-    fn refusals_are_logged_once_per_peer_until_accepted() {
-        let net = PeerNetwork::new(1, 2);
-        assert!(net.refused(7, "http://x", Some("3".into()), "r"));
-        assert!(!net.refused(7, "http://x", Some("3".into()), "r"));
-        assert!(net.refused(8, "http://y", Some("2".into()), "r"));
-        net.accepted(7);
-        assert!(net.refused(7, "http://x", Some("3".into()), "r"));
-    }
-}
+mod tests;
 
 #[cfg(test)]
 #[path = "network_tests.rs"]

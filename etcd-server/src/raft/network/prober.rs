@@ -13,11 +13,11 @@
 //! eighth of the way. The reference starts it at 0, so its first figures are
 //! an eighth of the real round trip; here it starts at the first round trip.
 
-use super::{base_url, error_chain, PeerError, PeerNetwork};
+use super::{base_url, PeerError, PeerNetwork};
 use crate::app::App;
 use crate::raft::Member;
 use etcd_client::time::{format_rfc3339_nano, parse_rfc3339};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Method, StatusCode, Uri};
 use std::collections::HashMap;
@@ -122,27 +122,8 @@ impl PeerNetwork {
             .body(Full::new(Bytes::new()))
             .map_err(|e| net_err(format!("building the request: {e}")))?;
         let sent = Instant::now();
-        let answer = async {
-            let resp = self.inner.client.request(req).await.map_err(|e| {
-                if e.is_connect() {
-                    PeerError::Unreachable {
-                        peer: target,
-                        url: base.clone(),
-                        reason: error_chain(&e),
-                    }
-                } else {
-                    net_err(error_chain(&e))
-                }
-            })?;
-            let status = resp.status();
-            let body = Limited::new(resp.into_body(), MAX_ANSWER)
-                .collect()
-                .await
-                .map_err(|e| net_err(format!("reading the answer: {e}")))?
-                .to_bytes();
-            Ok((status, body))
-        };
-        let (status, body) =
+        let answer = self.exchange(target, &base, req, MAX_ANSWER);
+        let (status, _, body) =
             tokio::time::timeout(PROBE_TIMEOUT, answer)
                 .await
                 .map_err(|_| PeerError::Timeout {
