@@ -301,6 +301,14 @@ const COMPARED: &[&str] = &[
     "etcd_server_leader_changes_seen_total",
     "etcd_server_version",
     "etcd_cluster_version",
+    "etcd_server_health_success",
+    "etcd_server_health_failures",
+    "etcd_server_is_learner",
+    "etcd_debugging_store_reads_total",
+    "etcd_debugging_store_writes_total",
+    "etcd_debugging_store_expires_total",
+    "etcd_debugging_store_watch_requests_total",
+    "etcd_debugging_store_watchers",
 ];
 
 /// Series both servers have, whose values differ by design: raft indexes

@@ -13,7 +13,7 @@ pub const CLUSTER_VERSION: &str = "3.4.0";
 /// The server version the reference reports.
 pub const SERVER_VERSION: &str = "3.4.23";
 
-const MEMBERS: &str = "/0/members";
+pub const MEMBERS: &str = "/0/members";
 const REMOVED: &str = "/0/removed_members";
 
 /// A member as `/v2/members` shows it (field order as the reference's).

@@ -12,7 +12,9 @@
 //! and `_sent_failures_total`, the peer round trips
 //! (`etcd_network_peer_round_trip_time_seconds`), the `etcd_server_id`,
 //! `etcd_server_version` and `etcd_cluster_version` info gauges, and the
-//! process figures (`process_*`, `os_fd_*`: see `process_metrics.rs`).
+//! process figures (`process_*`, `os_fd_*`: see `process_metrics.rs`), the
+//! v2 store's `etcd_debugging_store_*` (see `metrics/store.rs`),
+//! `etcd_server_is_learner` and `etcd_server_health_{success,failures}`.
 
 use crate::cluster::{CLUSTER_VERSION, SERVER_VERSION};
 use crate::http::keys_request::Method as KeysApiMethod;
@@ -111,7 +113,9 @@ impl Default for LogMetrics {
 type OneLabel = Vec<(&'static str, String)>;
 
 mod peer;
+mod store;
 pub use peer::PeerMetrics;
+pub use store::StoreFigures;
 
 /// A proposal of a keys write waiting for its outcome; counted in
 /// `etcd_server_proposals_pending` until dropped.
@@ -140,6 +144,8 @@ pub struct Snapshot {
     pub store_index: u64,
     pub watchers: u64,
     pub ttl_keys: u64,
+    pub is_learner: bool,
+    pub store: StoreFigures,
 }
 
 #[derive(Debug)]
@@ -149,6 +155,12 @@ pub struct Metrics {
     duration: Histogram,
     has_leader: Gauge,
     is_leader: Gauge,
+    is_learner: Gauge,
+    /// Counters under the reference's names, which lack `_total`: written
+    /// as gauges so the samples keep those names.
+    health_success: Gauge,
+    health_failures: Gauge,
+    store: store::StoreCollector,
     applied_index: Gauge,
     term: Gauge,
     store_index: Gauge,
@@ -180,6 +192,10 @@ impl Metrics {
             duration,
             has_leader: Gauge::default(),
             is_leader: Gauge::default(),
+            is_learner: Gauge::default(),
+            health_success: Gauge::default(),
+            health_failures: Gauge::default(),
+            store: store::StoreCollector::default(),
             applied_index: Gauge::default(),
             term: Gauge::default(),
             store_index: Gauge::default(),
@@ -272,6 +288,21 @@ impl Metrics {
                 "Whether this member is the leader",
                 &m.is_leader,
             ),
+            (
+                "etcd_server_is_learner",
+                "Whether or not this member is a learner. 1 if is, 0 otherwise",
+                &m.is_learner,
+            ),
+            (
+                "etcd_server_health_success",
+                "The total number of successful health checks",
+                &m.health_success,
+            ),
+            (
+                "etcd_server_health_failures",
+                "The total number of failed health checks",
+                &m.health_failures,
+            ),
             // The reference's name for the same figure.
             (
                 "etcd_server_proposals_applied_total",
@@ -299,6 +330,7 @@ impl Metrics {
         ] {
             registry.register(name, help, gauge.clone());
         }
+        registry.register_collector(Box::new(m.store.clone()));
         registry.register_collector(Box::new(crate::process_metrics::ProcessCollector));
         *m.registry.lock().unwrap_or_else(|p| p.into_inner()) = registry;
         m
@@ -391,6 +423,14 @@ impl Metrics {
         }
     }
 
+    /// A `/health` check that passed (`ok`) or failed.
+    pub fn health(&self, ok: bool) {
+        match ok {
+            true => self.health_success.inc(),
+            false => self.health_failures.inc(),
+        };
+    }
+
     /// The exposition text, with the gauges set from `now`.
     pub fn render(&self, now: Snapshot) -> String {
         let g = |gauge: &Gauge, v: u64| {
@@ -398,6 +438,8 @@ impl Metrics {
         };
         g(&self.has_leader, u64::from(now.has_leader));
         g(&self.is_leader, u64::from(now.is_leader));
+        g(&self.is_learner, u64::from(now.is_learner));
+        self.store.set(now.store);
         g(&self.applied_index, now.applied_index);
         g(&self.term, now.term);
         g(&self.store_index, now.store_index);
@@ -434,6 +476,7 @@ mod tests {
             store_index: 5,
             watchers: 1,
             ttl_keys: 0,
+            ..Snapshot::default()
         });
         assert!(
             text.contains("etcd_http_requests_total{method=\"GET\",code=\"200\"} 1"),

@@ -385,9 +385,10 @@ pub async fn run(mut opts: Options, shutdown: impl Future<Output = ()>) -> Resul
         .await
         .map_err(|e| ServerError::Raft(format!("replaying the log: {e}")))?;
 
-    // The reference checks whether auth is enabled at start (one failing
-    // lookup, visible in /v2/stats/store).
-    let _ = app.store().get("/2/enabled", false, false, 0);
+    // The reference reads its member records at start, recursively (one
+    // lookup, failing on a new member's empty store; visible in
+    // /v2/stats/store and etcd_debugging_store_reads_total).
+    let _ = app.store().get(cluster::MEMBERS, true, true, 0);
     // Remember since when this leader leads (`leaderInfo.startTime`).
     let _ = app.leader();
     // The member's records, as the reference writes them.

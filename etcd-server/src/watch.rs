@@ -89,6 +89,9 @@ impl Inner {
 #[derive(Debug, Clone, Default)]
 pub struct WatchHub {
     inner: Arc<Mutex<Inner>>,
+    /// Watch requests since the process started, the refused ones included
+    /// (`etcd_debugging_store_watch_requests_total`).
+    requests: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// One watch: events arrive through [`Watcher::next`]. Dropping it (the client
@@ -139,6 +142,12 @@ impl WatchHub {
         lock(&self.inner).count
     }
 
+    /// Watch requests since the process started, as the reference counts
+    /// them: every call of [`WatchHub::watch`], answered or refused.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Starts a watch on `key` (an internal store path). `wait_index` 0 means
     /// "from the next change". A matching event already in the history is
     /// delivered at once and, as in the reference, such a watch (stream or
@@ -152,6 +161,8 @@ impl WatchHub {
         stream: bool,
         wait_index: u64,
     ) -> Result<Watcher, Error> {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let key = path::clean(key).into_owned();
         let since = if wait_index == 0 {
             store.index() + 1

@@ -75,6 +75,7 @@ async fn health(app: &App) -> Resp {
             tokio::time::timeout(timeout, app.forwarder.read_barrier()).await,
             Ok(Ok(_))
         );
+    app.metrics.health(healthy);
     if healthy {
         // The reference's health check is a quorum get of the root.
         let _ = app.store().get("/", false, false, 0);
@@ -101,6 +102,7 @@ fn machines(app: &App) -> Resp {
 fn metrics(app: &App) -> Resp {
     let (applied, term) = app.raft_position();
     let store = app.store();
+    let (seen, recursive_gets) = store.seen_counts();
     let text = app.metrics.render(crate::metrics::Snapshot {
         has_leader: app.leader().is_some(),
         is_leader: app.is_leader(),
@@ -109,6 +111,20 @@ fn metrics(app: &App) -> Resp {
         store_index: store.index(),
         watchers: app.hub.count() as u64,
         ttl_keys: store.ttl_count() as u64,
+        is_learner: app
+            .raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .learner_ids()
+            .any(|id| id == app.member_id),
+        store: crate::metrics::StoreFigures {
+            seen,
+            recursive_gets,
+            watch_requests: app.hub.requests(),
+            watchers: app.hub.count() as u64,
+        },
     });
     drop(store);
     let mut r = with_status(200, full(text));

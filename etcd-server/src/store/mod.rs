@@ -17,7 +17,7 @@ mod node;
 mod ops;
 pub mod path;
 mod snapshot;
-mod stats;
+pub mod stats;
 mod ttl;
 mod view;
 
@@ -111,6 +111,12 @@ impl Store {
         self.stats.snapshot(watchers)
     }
 
+    /// The counts behind [`Store::stats`] since the process started, and
+    /// how many of the gets were recursive (for `/metrics`).
+    pub fn seen_counts(&self) -> ([u64; stats::COUNTERS], u64) {
+        self.stats.seen()
+    }
+
     /// Number of nodes in the tree, directories and the root included.
     pub fn node_count(&self) -> usize {
         self.root.count()
@@ -155,6 +161,9 @@ impl Store {
         match self.lookup(&path) {
             Ok(node) => {
                 self.stats.inc(Counter::GetsSuccess);
+                if recursive {
+                    self.stats.recursive_get();
+                }
                 Ok(Event {
                     action: Action::Get,
                     node: view::load(node, &path, recursive, sorted, now),
@@ -164,6 +173,9 @@ impl Store {
             }
             Err(e) => {
                 self.stats.inc(Counter::GetsFail);
+                if recursive {
+                    self.stats.recursive_get();
+                }
                 Err(e)
             }
         }

@@ -30,17 +30,41 @@ pub const COUNTERS: usize = 15;
 #[derive(Debug, Default)]
 pub struct Stats {
     counters: [AtomicU64; COUNTERS],
+    /// The same counts since the process started, never saved: the
+    /// reference's `etcd_debugging_store_*` counters, which start at 0 with
+    /// each process while `/v2/stats/store` carries on from the snapshot.
+    seen: [AtomicU64; COUNTERS],
+    /// The gets among `seen` that were recursive.
+    recursive_gets: AtomicU64,
 }
 
 impl Clone for Stats {
     fn clone(&self) -> Self {
-        Stats::from_values(self.values())
+        let load = |a: &AtomicU64| AtomicU64::new(a.load(Ordering::Relaxed));
+        Stats {
+            counters: std::array::from_fn(|i| load(&self.counters[i])),
+            seen: std::array::from_fn(|i| load(&self.seen[i])),
+            recursive_gets: load(&self.recursive_gets),
+        }
     }
 }
 
 impl Stats {
     pub fn inc(&self, c: Counter) {
         self.counters[c as usize].fetch_add(1, Ordering::Relaxed);
+        self.seen[c as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A get (counted with [`Stats::inc`]) was recursive.
+    pub fn recursive_get(&self) {
+        self.recursive_gets.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts since the process started (see `seen`), and how many of
+    /// the gets were recursive.
+    pub fn seen(&self) -> ([u64; COUNTERS], u64) {
+        let seen = std::array::from_fn(|i| self.seen[i].load(Ordering::Relaxed));
+        (seen, self.recursive_gets.load(Ordering::Relaxed))
     }
 
     pub fn get(&self, c: Counter) -> u64 {
@@ -51,9 +75,12 @@ impl Stats {
         std::array::from_fn(|i| self.counters[i].load(Ordering::Relaxed))
     }
 
+    /// Counters read back from a snapshot; the process's own counts start
+    /// at 0.
     pub fn from_values(values: [u64; COUNTERS]) -> Self {
         Stats {
             counters: values.map(AtomicU64::new),
+            ..Stats::default()
         }
     }
 
@@ -98,5 +125,29 @@ mod tests {
         assert_eq!(w.expire_count, 2);
         assert_eq!(w.watchers, 3);
         assert_eq!(s.clone().values(), s.values());
+    }
+
+    #[test]
+    fn the_process_counts_start_at_zero_when_read_back() {
+        let s = Stats::default();
+        s.inc(Counter::GetsSuccess);
+        s.inc(Counter::GetsFail);
+        s.recursive_get();
+        s.inc(Counter::SetsSuccess);
+        let (seen, recursive) = s.seen();
+        assert_eq!(
+            (
+                seen[Counter::GetsSuccess as usize],
+                seen[Counter::GetsFail as usize]
+            ),
+            (1, 1)
+        );
+        assert_eq!((seen[Counter::SetsSuccess as usize], recursive), (1, 1));
+        // A copy in the same process keeps them; counters read back from a
+        // snapshot (a new process) start them again.
+        assert_eq!(s.clone().seen(), s.seen());
+        let restored = Stats::from_values(s.values());
+        assert_eq!(restored.values(), s.values());
+        assert_eq!(restored.seen(), ([0; COUNTERS], 0));
     }
 }
