@@ -13,12 +13,13 @@
 //! eighth of the way. The reference starts it at 0, so its first figures are
 //! an eighth of the real round trip; here it starts at the first round trip.
 
-use super::{base_url, PeerError, PeerNetwork};
+use super::{base_url, PeerError, PeerNetwork, CLUSTER_ID_HEADER, FROM_HEADER, TO_HEADER};
 use crate::app::App;
 use crate::raft::Member;
 use etcd_client::time::{format_rfc3339_nano, parse_rfc3339};
 use http_body_util::Full;
 use hyper::body::Bytes;
+use hyper::header::HeaderValue;
 use hyper::{Method, StatusCode, Uri};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -116,9 +117,15 @@ impl PeerNetwork {
         let uri: Uri = format!("{base}{PROBING_PATH}")
             .parse()
             .map_err(|e| net_err(format!("bad URL: {e}")))?;
+        // Identified as every request of this member's peer transport is:
+        // the connection may carry raft's requests next (one pool).
+        let hex = |id| HeaderValue::from_str(&crate::ids::hex(id)).expect("hex is ASCII");
         let req = hyper::Request::builder()
             .method(Method::GET)
             .uri(uri)
+            .header(CLUSTER_ID_HEADER, hex(self.inner.cluster_id))
+            .header(FROM_HEADER, hex(self.inner.member_id))
+            .header(TO_HEADER, hex(target))
             .body(Full::new(Bytes::new()))
             .map_err(|e| net_err(format!("building the request: {e}")))?;
         let sent = Instant::now();
@@ -276,6 +283,53 @@ mod tests {
         assert!(s.clock_off());
         s.record(ms(9), 6_000_000_000, 4_504_500_000);
         assert!(s.clock_off());
+    }
+
+    /// A probe names its sender as raft's requests do: the connection goes
+    /// back to the pool raft's requests use, and whatever sits between the
+    /// members (a fault-injection proxy, say) tells them apart by the first
+    /// request of a connection.
+    #[tokio::test]
+    async fn a_probe_identifies_its_sender_and_reads_the_peers_time() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let peer = tokio::spawn(async move {
+            let (mut conn, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = conn.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                head.extend_from_slice(&buf[..n]);
+            }
+            let body = answer_body(1_795_446_269_527_346_466);
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            conn.write_all(answer.as_bytes()).await.unwrap();
+            String::from_utf8(head).unwrap().to_ascii_lowercase()
+        });
+        let net = PeerNetwork::new(0xa1, 0xc1);
+        let node = Member {
+            peer_urls: vec![format!("http://{addr}")],
+            ..Member::default()
+        };
+        let (_, peer_now, _) = net.probe(0xb2, &node).await.unwrap();
+        assert_eq!(peer_now, 1_795_446_269_527_346_466);
+        let head = peer.await.unwrap();
+        assert!(head.starts_with("get /raft/probing http/1.1\r\n"), "{head}");
+        for header in [
+            "x-server-from: a1",
+            "x-etcd-cluster-id: c1",
+            "x-raft-to: b2",
+        ] {
+            assert!(
+                head.contains(&format!("{header}\r\n")),
+                "no {header} in {head}"
+            );
+        }
     }
 
     #[test]
