@@ -290,15 +290,20 @@ impl PeerNetwork {
         answer
     }
 
-    /// Sends one request; the answer's status, its `X-Etcd-Cluster-ID` and
-    /// its body.
-    async fn send(
+    /// A request of `method` for `path` at `target`'s `base` URL carrying
+    /// `body` (postcard, typed as such on a POST), named as every request of
+    /// the peer transport is: this cluster's id, this member as the sender,
+    /// `target` as the receiver. (Whatever sits between the members, a
+    /// fault-injection proxy say, tells connections apart by their first
+    /// request.)
+    fn request(
         &self,
+        method: Method,
         target: u64,
         base: &str,
         path: &str,
         body: Vec<u8>,
-    ) -> Result<(StatusCode, Option<String>, Bytes), PeerError> {
+    ) -> Result<hyper::Request<Full<Bytes>>, PeerError> {
         let net_err = |reason: String| PeerError::Network {
             peer: target,
             url: base.to_owned(),
@@ -308,16 +313,30 @@ impl PeerNetwork {
             .parse()
             .map_err(|e| net_err(format!("bad URL: {e}")))?;
         let hex = |id| HeaderValue::from_str(&crate::ids::hex(id)).expect("hex is ASCII");
-        let req = hyper::Request::builder()
-            .method(Method::POST)
-            .uri(uri)
-            .header(CONTENT_TYPE, BINARY)
-            .header(CONTENT_LENGTH, body.len())
-            .header(CLUSTER_ID_HEADER, hex(self.inner.cluster_id))
+        let post = method == Method::POST;
+        let mut req = hyper::Request::builder().method(method).uri(uri);
+        if post {
+            req = req
+                .header(CONTENT_TYPE, BINARY)
+                .header(CONTENT_LENGTH, body.len());
+        }
+        req.header(CLUSTER_ID_HEADER, hex(self.inner.cluster_id))
             .header(FROM_HEADER, hex(self.inner.member_id))
             .header(TO_HEADER, hex(target))
             .body(Full::new(Bytes::from(body)))
-            .map_err(|e| net_err(format!("building the request: {e}")))?;
+            .map_err(|e| net_err(format!("building the request: {e}")))
+    }
+
+    /// Sends one request; the answer's status, its `X-Etcd-Cluster-ID` and
+    /// its body.
+    async fn send(
+        &self,
+        target: u64,
+        base: &str,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Option<String>, Bytes), PeerError> {
+        let req = self.request(Method::POST, target, base, path, body)?;
         let (status, headers, bytes) = self.exchange(target, base, req, MAX_BODY).await?;
         let cluster = headers
             .get(CLUSTER_ID_HEADER)

@@ -13,14 +13,11 @@
 //! eighth of the way. The reference starts it at 0, so its first figures are
 //! an eighth of the real round trip; here it starts at the first round trip.
 
-use super::{base_url, PeerError, PeerNetwork, CLUSTER_ID_HEADER, FROM_HEADER, TO_HEADER};
+use super::{base_url, PeerError, PeerNetwork};
 use crate::app::App;
 use crate::raft::Member;
 use etcd_client::time::{format_rfc3339_nano, parse_rfc3339};
-use http_body_util::Full;
-use hyper::body::Bytes;
-use hyper::header::HeaderValue;
-use hyper::{Method, StatusCode, Uri};
+use hyper::{Method, StatusCode};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -109,25 +106,9 @@ impl PeerNetwork {
     /// trip, the peer's time and when its answer arrived (Unix nanoseconds).
     async fn probe(&self, target: u64, node: &Member) -> Result<(Duration, i64, i64), PeerError> {
         let base = base_url(target, node)?;
-        let net_err = |reason: String| PeerError::Network {
-            peer: target,
-            url: base.clone(),
-            reason,
-        };
-        let uri: Uri = format!("{base}{PROBING_PATH}")
-            .parse()
-            .map_err(|e| net_err(format!("bad URL: {e}")))?;
-        // Identified as every request of this member's peer transport is:
-        // the connection may carry raft's requests next (one pool).
-        let hex = |id| HeaderValue::from_str(&crate::ids::hex(id)).expect("hex is ASCII");
-        let req = hyper::Request::builder()
-            .method(Method::GET)
-            .uri(uri)
-            .header(CLUSTER_ID_HEADER, hex(self.inner.cluster_id))
-            .header(FROM_HEADER, hex(self.inner.member_id))
-            .header(TO_HEADER, hex(target))
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| net_err(format!("building the request: {e}")))?;
+        // Named like raft's requests: the connection goes back to the pool
+        // they use.
+        let req = self.request(Method::GET, target, &base, PROBING_PATH, Vec::new())?;
         let sent = Instant::now();
         let answer = self.exchange(target, &base, req, MAX_ANSWER);
         let (status, _, body) =
@@ -147,11 +128,10 @@ impl PeerNetwork {
                 reason: String::from_utf8_lossy(&body).trim().to_owned(),
             });
         }
-        let peer_now = answer_time(&body).ok_or_else(|| {
-            net_err(format!(
-                "not a probing answer: {:?}",
-                String::from_utf8_lossy(&body)
-            ))
+        let peer_now = answer_time(&body).ok_or_else(|| PeerError::Network {
+            peer: target,
+            url: base,
+            reason: format!("not a probing answer: {:?}", String::from_utf8_lossy(&body)),
         })?;
         Ok((rtt, peer_now, received))
     }
