@@ -158,12 +158,12 @@ impl Store {
     /// only renders the remaining `ttl`.
     pub fn get(&self, path: &str, recursive: bool, sorted: bool, now: i64) -> Result<Event, Error> {
         let path = path::clean(path);
+        if recursive {
+            self.stats.recursive_get();
+        }
         match self.lookup(&path) {
             Ok(node) => {
                 self.stats.inc(Counter::GetsSuccess);
-                if recursive {
-                    self.stats.recursive_get();
-                }
                 Ok(Event {
                     action: Action::Get,
                     node: view::load(node, &path, recursive, sorted, now),
@@ -173,9 +173,6 @@ impl Store {
             }
             Err(e) => {
                 self.stats.inc(Counter::GetsFail);
-                if recursive {
-                    self.stats.recursive_get();
-                }
                 Err(e)
             }
         }

@@ -30,21 +30,22 @@ pub const COUNTERS: usize = 15;
 #[derive(Debug, Default)]
 pub struct Stats {
     counters: [AtomicU64; COUNTERS],
-    /// The same counts since the process started, never saved: the
-    /// reference's `etcd_debugging_store_*` counters, which start at 0 with
-    /// each process while `/v2/stats/store` carries on from the snapshot.
-    seen: [AtomicU64; COUNTERS],
-    /// The gets among `seen` that were recursive.
+    /// The counters as read back from a snapshot: what they held before
+    /// this process counted anything. The counts since the process started
+    /// (the reference's `etcd_debugging_store_*` counters, which start at 0
+    /// with each process while `/v2/stats/store` carries on from the
+    /// snapshot) are the counters less these.
+    base: [u64; COUNTERS],
+    /// The gets this process counted that were recursive.
     recursive_gets: AtomicU64,
 }
 
 impl Clone for Stats {
     fn clone(&self) -> Self {
-        let load = |a: &AtomicU64| AtomicU64::new(a.load(Ordering::Relaxed));
         Stats {
-            counters: std::array::from_fn(|i| load(&self.counters[i])),
-            seen: std::array::from_fn(|i| load(&self.seen[i])),
-            recursive_gets: load(&self.recursive_gets),
+            counters: self.values().map(AtomicU64::new),
+            base: self.base,
+            recursive_gets: AtomicU64::new(self.recursive_gets.load(Ordering::Relaxed)),
         }
     }
 }
@@ -52,7 +53,6 @@ impl Clone for Stats {
 impl Stats {
     pub fn inc(&self, c: Counter) {
         self.counters[c as usize].fetch_add(1, Ordering::Relaxed);
-        self.seen[c as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A get (counted with [`Stats::inc`]) was recursive.
@@ -60,10 +60,11 @@ impl Stats {
         self.recursive_gets.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The counts since the process started (see `seen`), and how many of
+    /// The counts since the process started (see `base`), and how many of
     /// the gets were recursive.
     pub fn seen(&self) -> ([u64; COUNTERS], u64) {
-        let seen = std::array::from_fn(|i| self.seen[i].load(Ordering::Relaxed));
+        let now = self.values();
+        let seen = std::array::from_fn(|i| now[i].saturating_sub(self.base[i]));
         (seen, self.recursive_gets.load(Ordering::Relaxed))
     }
 
@@ -80,7 +81,8 @@ impl Stats {
     pub fn from_values(values: [u64; COUNTERS]) -> Self {
         Stats {
             counters: values.map(AtomicU64::new),
-            ..Stats::default()
+            base: values,
+            recursive_gets: AtomicU64::new(0),
         }
     }
 
