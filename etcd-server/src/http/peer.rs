@@ -256,9 +256,7 @@ where
 /// The answer of [`prober::PROBING_PATH`], to any method: the time, with
 /// only the reference's headers (no cluster id).
 fn probing_answer() -> Resp {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let now = crate::app::now_nanos();
     let mut r = Response::new(full(prober::answer_body(now)));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(super::TEXT));

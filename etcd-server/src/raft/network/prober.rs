@@ -14,13 +14,13 @@
 //! an eighth of the real round trip; here it starts at the first round trip.
 
 use super::{base_url, PeerError, PeerNetwork};
-use crate::app::App;
+use crate::app::{now_nanos, App};
 use crate::raft::Member;
 use etcd_client::time::{format_rfc3339_nano, parse_rfc3339};
 use hyper::{Method, StatusCode};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -61,11 +61,6 @@ fn answer_time(body: &[u8]) -> Option<i64> {
     }
     let a: Answer = serde_json::from_slice(body).ok()?;
     a.ok.then(|| parse_rfc3339(&a.now)).flatten()
-}
-
-fn unix_nanos(t: SystemTime) -> i64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// What the prober knows of one peer.
@@ -119,7 +114,7 @@ impl PeerNetwork {
                     timeout: PROBE_TIMEOUT,
                 })??;
         let rtt = sent.elapsed();
-        let received = unix_nanos(SystemTime::now());
+        let received = now_nanos();
         if status != StatusCode::OK {
             return Err(PeerError::Status {
                 peer: target,
@@ -175,12 +170,18 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             let net = net.clone();
             probes.spawn(async move { (id, net.probe(id, &node).await) });
         }
-        while let Some(done) = probes.join_next().await {
-            let Ok((id, outcome)) = done else {
-                continue;
-            };
-            let s = statuses.entry(id).or_default();
-            note(id, s, outcome);
+        let answers = async {
+            while let Some(done) = probes.join_next().await {
+                if let Ok((id, outcome)) = done {
+                    note(id, statuses.entry(id).or_default(), outcome);
+                }
+            }
+        };
+        // A peer that holds its answer (up to the probe timeout) must not
+        // hold up the member's shutdown: the probes out are dropped.
+        tokio::select! {
+            () = answers => {}
+            _ = stop.changed() => return,
         }
     }
 }
