@@ -425,10 +425,12 @@ impl Metrics {
 
     /// A `/health` check that passed (`ok`) or failed.
     pub fn health(&self, ok: bool) {
-        match ok {
-            true => self.health_success.inc(),
-            false => self.health_failures.inc(),
+        let counter = if ok {
+            &self.health_success
+        } else {
+            &self.health_failures
         };
+        counter.inc();
     }
 
     /// The exposition text, with the gauges set from `now`.
@@ -439,7 +441,7 @@ impl Metrics {
         g(&self.has_leader, u64::from(now.has_leader));
         g(&self.is_leader, u64::from(now.is_leader));
         g(&self.is_learner, u64::from(now.is_learner));
-        self.store.set(now.store);
+        self.store.set(now.store, now.watchers);
         g(&self.applied_index, now.applied_index);
         g(&self.term, now.term);
         g(&self.store_index, now.store_index);

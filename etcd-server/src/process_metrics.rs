@@ -14,6 +14,7 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use std::fs;
+use std::sync::OnceLock;
 
 /// Collects the process figures at scrape time (see the module doc).
 #[derive(Debug, Default)]
@@ -79,9 +80,16 @@ fn parse_boot_time(stat: &str) -> Option<u64> {
         .and_then(|t| t.trim().parse().ok())
 }
 
+/// The boot time, read once: `/proc/stat` is long (a line per CPU and per
+/// interrupt) and its `btime` does not change.
+fn boot_time() -> Option<u64> {
+    static BOOT_TIME: OnceLock<Option<u64>> = OnceLock::new();
+    *BOOT_TIME.get_or_init(|| parse_boot_time(&fs::read_to_string("/proc/stat").ok()?))
+}
+
 fn read_stat() -> Option<Stat> {
     let own = fs::read_to_string("/proc/self/stat").ok()?;
-    let boot_time = parse_boot_time(&fs::read_to_string("/proc/stat").ok()?)?;
+    let boot_time = boot_time()?;
     let ticks = rustix::param::clock_ticks_per_second();
     parse_stat(&own, ticks, rustix::param::page_size() as u64, boot_time)
 }

@@ -123,7 +123,6 @@ fn metrics(app: &App) -> Resp {
             seen,
             recursive_gets,
             watch_requests: app.hub.requests(),
-            watchers: app.hub.count() as u64,
         },
     });
     drop(store);

@@ -28,8 +28,6 @@ pub struct StoreFigures {
     pub recursive_gets: u64,
     /// Watch requests since the process started.
     pub watch_requests: u64,
-    /// Watchers registered now.
-    pub watchers: u64,
 }
 
 impl StoreFigures {
@@ -64,12 +62,14 @@ impl StoreFigures {
 /// Writes the figures set with [`StoreCollector::set`] at each scrape.
 #[derive(Debug, Default, Clone)]
 pub(super) struct StoreCollector {
-    now: Arc<Mutex<StoreFigures>>,
+    now: Arc<Mutex<(StoreFigures, u64)>>,
 }
 
 impl StoreCollector {
-    pub(super) fn set(&self, figures: StoreFigures) {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = figures;
+    /// The store's figures and the watchers registered now (the same count
+    /// as `etcd_store_watchers`).
+    pub(super) fn set(&self, figures: StoreFigures, watchers: u64) {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = (figures, watchers);
     }
 }
 
@@ -94,7 +94,7 @@ fn by_action(
 
 impl Collector for StoreCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let f = *self.now.lock().unwrap_or_else(|p| p.into_inner());
+        let (f, watchers) = *self.now.lock().unwrap_or_else(|p| p.into_inner());
         let e = &mut encoder;
         let help = "Total number of expired keys.";
         let expires = ConstCounter::new(f.seen[Counter::ExpireCount as usize]);
@@ -115,7 +115,7 @@ impl Collector for StoreCollector {
             requests.metric_type(),
         )?)?;
         let help = "Count of currently active watchers.";
-        let watchers = ConstGauge::new(i64::try_from(f.watchers).unwrap_or(i64::MAX));
+        let watchers = ConstGauge::new(i64::try_from(watchers).unwrap_or(i64::MAX));
         watchers.encode(e.encode_descriptor(
             "etcd_debugging_store_watchers",
             help,
@@ -133,9 +133,9 @@ mod tests {
     use prometheus_client::encoding::text::encode;
     use prometheus_client::registry::Registry;
 
-    fn render(f: StoreFigures) -> String {
+    fn render(f: StoreFigures, watchers: u64) -> String {
         let collector = StoreCollector::default();
-        collector.set(f);
+        collector.set(f, watchers);
         let mut registry = Registry::default();
         registry.register_collector(Box::new(collector));
         let mut out = String::new();
@@ -148,7 +148,6 @@ mod tests {
         let mut f = StoreFigures {
             recursive_gets: 1,
             watch_requests: 3,
-            watchers: 2,
             ..StoreFigures::default()
         };
         f.seen[Counter::GetsSuccess as usize] = 10;
@@ -156,7 +155,7 @@ mod tests {
         f.seen[Counter::SetsSuccess as usize] = 5;
         f.seen[Counter::CompareAndSwapFail as usize] = 1;
         f.seen[Counter::ExpireCount as usize] = 1;
-        let text = render(f);
+        let text = render(f, 2);
         for line in [
             "etcd_debugging_store_expires_total 1",
             "etcd_debugging_store_reads_total{action=\"get\"} 13",
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn families_without_a_sample_are_left_out() {
-        let text = render(StoreFigures::default());
+        let text = render(StoreFigures::default(), 0);
         assert!(!text.contains("etcd_debugging_store_reads"), "{text}");
         assert!(!text.contains("etcd_debugging_store_writes"), "{text}");
         assert!(
