@@ -98,19 +98,12 @@ impl<S: AsyncRead + Unpin> AsyncRead for FirstLine<S> {
             // The end of the stream: the HTTP server sees it as it is.
             return Poll::Ready(Ok(()));
         }
-        // The line in one read (the rule) is judged where it lies; one that
-        // comes in pieces is gathered, up to the bytes that count (an
-        // undecided line is shorter than those).
-        let decided = if pending.is_empty() {
-            verdict(new)
-        } else {
-            let room = MAX_FIRST_LINE - pending.len();
-            pending.extend_from_slice(&new[..new.len().min(room)]);
-            verdict(pending)
-        };
-        match decided {
+        // The line is gathered up to the bytes that count, whether it comes
+        // in one read (the rule) or in pieces.
+        let room = MAX_FIRST_LINE - pending.len();
+        pending.extend_from_slice(&new[..new.len().min(room)]);
+        match verdict(pending) {
             Verdict::Http1 => this.pending = None,
-            Verdict::Undecided if pending.is_empty() => pending.extend_from_slice(new),
             Verdict::Undecided => {}
             Verdict::Refused => {
                 return Poll::Ready(Err(io::Error::new(
@@ -160,39 +153,31 @@ mod tests {
 
     #[test]
     fn request_lines_are_judged_as_the_reference_judges_them() {
-        for ok in [
-            &b"GET /version HTTP/1.1\r\n"[..],
-            b"GET /version HTTP/1.0\n",
-            b"GET /version HTTP/1.9\r\n",
-            b"get /x HTTP/1.1\r\n",
-            b"  HTTP/1.1\r\n",
-            b"PUT /v2/keys/a?value=1 HTTP/1.1\r\nHost: x\r\n",
+        use Verdict::*;
+        // The refused ones each closed the reference's connection (etcd 3.4.23).
+        for (bytes, judged) in [
+            (&b"GET /version HTTP/1.1\r\n"[..], Http1),
+            (b"GET /version HTTP/1.0\n", Http1),
+            (b"GET /version HTTP/1.9\r\n", Http1),
+            (b"get /x HTTP/1.1\r\n", Http1),
+            (b"  HTTP/1.1\r\n", Http1),
+            (b"PUT /v2/keys/a?value=1 HTTP/1.1\r\nHost: x\r\n", Http1),
+            (b"GARBAGE\r\n", Refused),
+            (b"GET /version HTTP/2.0\r\n", Refused),
+            (b"GET /version x HTTP/1.1\r\n", Refused),
+            (b"GET /version HTTP/1.10\r\n", Refused),
+            (b"GET /version HTTP/1.x\r\n", Refused),
+            (b"GET /version HTTP/01.1\r\n", Refused),
+            (b"GET /version HTTP/1.1 \r\n", Refused),
+            (b"GET /version http/1.1\r\n", Refused),
+            (b"GET /version HTTP/0.9\r\n", Refused),
+            (b"GET /version HTTP/1.1\r\r\n", Refused),
+            (b"GET /version HTTP/1.1\rHost: a\r\n", Refused),
+            (b"GET /version HTT", Undecided),
         ] {
-            assert_eq!(
-                verdict(ok),
-                Verdict::Http1,
-                "{:?}",
-                String::from_utf8_lossy(ok)
-            );
+            let text = String::from_utf8_lossy(bytes);
+            assert_eq!(verdict(bytes), judged, "{text:?}");
         }
-        // Each of these closed the reference's connection (etcd 3.4.23).
-        for refused in [
-            &b"GARBAGE\r\n"[..],
-            b"GET /version HTTP/2.0\r\n",
-            b"GET /version x HTTP/1.1\r\n",
-            b"GET /version HTTP/1.10\r\n",
-            b"GET /version HTTP/1.x\r\n",
-            b"GET /version HTTP/01.1\r\n",
-            b"GET /version HTTP/1.1 \r\n",
-            b"GET /version http/1.1\r\n",
-            b"GET /version HTTP/0.9\r\n",
-            b"GET /version HTTP/1.1\r\r\n",
-            b"GET /version HTTP/1.1\rHost: a\r\n",
-        ] {
-            let text = String::from_utf8_lossy(refused);
-            assert_eq!(verdict(refused), Verdict::Refused, "{text:?}");
-        }
-        assert_eq!(verdict(b"GET /version HTT"), Verdict::Undecided);
     }
 
     #[test]
