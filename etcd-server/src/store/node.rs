@@ -48,15 +48,23 @@ pub struct Packed(Arc<[u8]>);
 impl Packed {
     fn new(name: &str, value: &[u8]) -> Self {
         let len = u32::try_from(name.len()).expect("key component longer than 4 GiB");
-        // Collected from an iterator of known length: one allocation, with
-        // no intermediate buffer.
-        let bytes = len.to_le_bytes().into_iter();
-        Packed(
-            bytes
-                .chain(name.bytes())
-                .chain(value.iter().copied())
-                .collect(),
-        )
+        Packed::join(&[&len.to_le_bytes(), name.as_bytes(), value])
+    }
+
+    /// The same name with `value`.
+    fn with_value(&self, value: &[u8]) -> Self {
+        Packed::join(&[&self.0[..4 + self.name_len()], value])
+    }
+
+    /// The parts in one shared allocation. Gathered by whole-slice copies
+    /// first: an `Arc<[u8]>` collected from a chain of byte iterators is
+    /// filled a byte at a time, which cost more than the extra copy.
+    fn join(parts: &[&[u8]]) -> Self {
+        let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for part in parts {
+            bytes.extend_from_slice(part);
+        }
+        Packed(Arc::from(bytes))
     }
 
     fn name_len(&self) -> usize {
@@ -133,10 +141,7 @@ impl Node {
     /// the modified index.
     pub fn write(&mut self, value: &[u8], index: u64) {
         if let Body::File(p) = &mut self.body {
-            let name = std::str::from_utf8(p.name_bytes())
-                .expect("names are UTF-8")
-                .to_owned();
-            *p = Packed::new(&name, value);
+            *p = p.with_value(value);
             self.modified = index;
         }
     }
