@@ -10,6 +10,8 @@ use crate::types::{Action, KeyResponse, Node};
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::Serialize;
 
+mod write;
+
 /// `node` encoded exactly as [`Node`] is, with `prefix` removed from the
 /// start of its key and of every descendant's key (a key that does not start
 /// with `prefix` is written whole; a key that is only `prefix` becomes empty
@@ -119,7 +121,7 @@ mod tests {
     use super::*;
     use crate::json;
 
-    fn node(key: &str) -> Node {
+    pub(super) fn node(key: &str) -> Node {
         Node {
             key: key.to_owned(),
             value: Some("v\"<é>".to_owned()),
@@ -139,7 +141,7 @@ mod tests {
         c
     }
 
-    fn every_shape() -> Vec<Node> {
+    pub(super) fn every_shape() -> Vec<Node> {
         let mut dir = Node {
             key: "/1/dir".into(),
             dir: true,

@@ -4,13 +4,13 @@
 
 use super::keys_request::{parse, ContentType, KeyRequest, KeysPath, MAX_FORM_BODY};
 use super::{
-    etcd_error, json_body, json_resp, method_not_allowed, redirect, set_cluster_id, set_number,
-    with_status, Body, Resp, JSON,
+    etcd_error, event_body, json_bytes_resp, method_not_allowed, redirect, set_cluster_id,
+    set_number, with_status, Body, Resp, JSON,
 };
 use crate::app::{now_nanos, App};
 use crate::error::Error;
 use crate::metrics::KeysMethod;
-use crate::store::{Event, KEYS_PREFIX};
+use crate::store::Event;
 use bytes::{Bytes, BytesMut};
 use etcd_client::{Action, ErrorCode};
 use http_body_util::{BodyExt, Limited, StreamBody};
@@ -182,7 +182,7 @@ async fn read(app: &Arc<App>, kr: &KeyRequest) -> Resp {
     };
     match result {
         Ok(event) => {
-            let mut r = json_resp(200, &event.to_response(KEYS_PREFIX, true), true);
+            let mut r = json_bytes_resp(200, event_body(&event, true));
             success_headers(app, &mut r, index, app.raft_position());
             r
         }
@@ -219,18 +219,15 @@ async fn write(app: &Arc<App>, kr: KeyRequest) -> Resp {
             event.action,
             Action::Set | Action::CompareAndSwap | Action::Create | Action::Update
         );
-    let mut r = json_resp(
-        if created { 201 } else { 200 },
-        &event.to_response(KEYS_PREFIX, !quiet),
-        true,
-    );
+    let status = if created { 201 } else { 200 };
+    let mut r = json_bytes_resp(status, event_body(&event, !quiet));
     let raft = (written.log_id.index, written.log_id.leader_id.term);
     success_headers(app, &mut r, event.index(), raft);
     r
 }
 
 fn event_line(event: &Event) -> Bytes {
-    Bytes::from(json_body(&event.to_response(KEYS_PREFIX, true), true))
+    Bytes::from(event_body(event, true))
 }
 
 /// A watch: headers at once, then one chunk per event (one event for a long

@@ -128,9 +128,27 @@ pub fn json_body(value: &impl serde::Serialize, newline: bool) -> Vec<u8> {
     body
 }
 
+/// A key answer or watch event line: `event` without the keys' namespace,
+/// written as [`json_body`] would write it with a newline, by the direct
+/// writer ([`etcd_client::trimmed::TrimmedResponse::write_json`]), since
+/// every key request answers with one.
+pub fn event_body(event: &crate::store::Event, with_nodes: bool) -> Vec<u8> {
+    let mut body = Vec::with_capacity(JSON_ROOM);
+    event
+        .to_response(crate::store::KEYS_PREFIX, with_nodes)
+        .write_json(&mut body);
+    body.push(b'\n');
+    body
+}
+
 /// A JSON answer ([`json_body`]).
 pub fn json_resp(status: u16, value: &impl serde::Serialize, newline: bool) -> Resp {
-    let mut r = with_status(status, full(json_body(value, newline)));
+    json_bytes_resp(status, json_body(value, newline))
+}
+
+/// A JSON answer of an encoded `body`.
+pub fn json_bytes_resp(status: u16, body: Vec<u8>) -> Resp {
+    let mut r = with_status(status, full(body));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
     r
