@@ -48,11 +48,7 @@ impl TrimmedNode<'_> {
             write_str(fields.name("expiration"), expiration);
         }
         if n.ttl != 0 {
-            let out = fields.name("ttl");
-            if n.ttl < 0 {
-                out.push(b'-');
-            }
-            write_u64(out, n.ttl.unsigned_abs());
+            write_int(fields.name("ttl"), n.ttl);
         }
         if !n.nodes.is_empty() {
             let out = fields.name("nodes");
@@ -66,10 +62,10 @@ impl TrimmedNode<'_> {
             out.push(b']');
         }
         if n.modified_index != 0 {
-            write_u64(fields.name("modifiedIndex"), n.modified_index);
+            write_int(fields.name("modifiedIndex"), n.modified_index);
         }
         if n.created_index != 0 {
-            write_u64(fields.name("createdIndex"), n.created_index);
+            write_int(fields.name("createdIndex"), n.created_index);
         }
         let Fields { out, first } = fields;
         if first {
@@ -120,18 +116,8 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-fn write_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[start..]);
+fn write_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 #[cfg(test)]
