@@ -115,6 +115,17 @@ pub enum PeerError {
     },
 }
 
+impl PeerError {
+    /// A [`PeerError::Network`] of peer `peer` at `url`.
+    pub fn network(peer: u64, url: &str, reason: String) -> PeerError {
+        PeerError::Network {
+            peer,
+            url: url.to_owned(),
+            reason,
+        }
+    }
+}
+
 /// An error with its chain of causes (hyper's own messages are terse).
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut s = e.to_string();
@@ -233,10 +244,8 @@ impl PeerNetwork {
     ) -> Result<A, PeerError> {
         let answer = async {
             let base = base_url(target, node)?;
-            let body = postcard::to_allocvec(req).map_err(|e| PeerError::Network {
-                peer: target,
-                url: base.clone(),
-                reason: format!("encoding the request: {e}"),
+            let body = postcard::to_allocvec(req).map_err(|e| {
+                PeerError::network(target, &base, format!("encoding the request: {e}"))
             })?;
             if body.len() > MAX_BODY {
                 return Err(PeerError::TooLarge {
@@ -256,10 +265,8 @@ impl PeerNetwork {
             match status {
                 StatusCode::OK => {
                     self.accepted(target);
-                    postcard::from_bytes(&bytes).map_err(|e| PeerError::Network {
-                        peer: target,
-                        url,
-                        reason: format!("decoding the answer: {e}"),
+                    postcard::from_bytes(&bytes).map_err(|e| {
+                        PeerError::network(target, &url, format!("decoding the answer: {e}"))
                     })
                 }
                 StatusCode::PRECONDITION_FAILED => {
@@ -304,11 +311,7 @@ impl PeerNetwork {
         path: &str,
         body: Vec<u8>,
     ) -> Result<hyper::Request<Full<Bytes>>, PeerError> {
-        let net_err = |reason: String| PeerError::Network {
-            peer: target,
-            url: base.to_owned(),
-            reason,
-        };
+        let net_err = |reason: String| PeerError::network(target, base, reason);
         let uri: Uri = format!("{base}{path}")
             .parse()
             .map_err(|e| net_err(format!("bad URL: {e}")))?;
@@ -354,11 +357,7 @@ impl PeerNetwork {
         req: hyper::Request<Full<Bytes>>,
         limit: usize,
     ) -> Result<(StatusCode, hyper::HeaderMap, Bytes), PeerError> {
-        let net_err = |reason: String| PeerError::Network {
-            peer: target,
-            url: base.to_owned(),
-            reason,
-        };
+        let net_err = |reason: String| PeerError::network(target, base, reason);
         let resp = self.inner.client.request(req).await.map_err(|e| {
             if e.is_connect() {
                 PeerError::Unreachable {

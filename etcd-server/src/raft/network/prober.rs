@@ -123,10 +123,9 @@ impl PeerNetwork {
                 reason: String::from_utf8_lossy(&body).trim().to_owned(),
             });
         }
-        let peer_now = answer_time(&body).ok_or_else(|| PeerError::Network {
-            peer: target,
-            url: base,
-            reason: format!("not a probing answer: {:?}", String::from_utf8_lossy(&body)),
+        let peer_now = answer_time(&body).ok_or_else(|| {
+            let text = String::from_utf8_lossy(&body);
+            PeerError::network(target, &base, format!("not a probing answer: {text:?}"))
         })?;
         Ok((rtt, peer_now, received))
     }
