@@ -161,6 +161,27 @@ impl App {
     pub fn is_leader(&self) -> bool {
         self.raft.metrics().borrow().current_leader == Some(self.member_id)
     }
+
+    /// Whether this member is a learner (added, not yet promoted).
+    pub fn is_learner(&self) -> bool {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        let mut learners = m.membership_config.membership().learner_ids();
+        learners.any(|id| id == self.member_id)
+    }
+
+    /// The other members, learners included, with their URLs, as raft
+    /// knows them.
+    pub fn peers(&self) -> Vec<(u64, crate::raft::Member)> {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        m.membership_config
+            .membership()
+            .nodes()
+            .filter(|(id, _)| **id != self.member_id)
+            .map(|(id, node)| (*id, node.clone()))
+            .collect()
+    }
 }
 
 /// Formats a duration as Go's `time.Duration.String` does (`15m23.158308817s`).

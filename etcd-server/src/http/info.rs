@@ -111,14 +111,7 @@ fn metrics(app: &App) -> Resp {
         store_index: store.index(),
         watchers: app.hub.count() as u64,
         ttl_keys: store.ttl_count() as u64,
-        is_learner: app
-            .raft
-            .metrics()
-            .borrow()
-            .membership_config
-            .membership()
-            .learner_ids()
-            .any(|id| id == app.member_id),
+        is_learner: app.is_learner(),
         store: crate::metrics::StoreFigures {
             seen,
             recursive_gets,

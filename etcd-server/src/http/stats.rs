@@ -81,20 +81,11 @@ pub(super) fn leader_stats(app: &App) -> Resp {
         };
         return go_json_resp(403, &refusal);
     }
-    let others: Vec<u64> = {
-        let m = app.raft.metrics();
-        let m = m.borrow();
-        m.membership_config
-            .membership()
-            .nodes()
-            .map(|(id, _)| *id)
-            .filter(|id| *id != app.member_id)
-            .collect()
-    };
     let stats = app.forwarder.network().stats();
-    let followers = others
+    let followers = app
+        .peers()
         .into_iter()
-        .map(|id| (ids::hex(id), follower_stats(stats.follower(id))))
+        .map(|(id, _)| (ids::hex(id), follower_stats(stats.follower(id))))
         .collect();
     let body = LeaderStats {
         leader: ids::hex(app.member_id),

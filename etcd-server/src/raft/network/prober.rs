@@ -131,16 +131,6 @@ impl PeerNetwork {
     }
 }
 
-/// The other members, with their peer URLs, as raft knows them.
-fn peers(app: &App) -> Vec<(u64, Member)> {
-    let m = app.raft.metrics().borrow().membership_config.clone();
-    m.membership()
-        .nodes()
-        .filter(|(id, _)| **id != app.member_id)
-        .map(|(id, node)| (*id, node.clone()))
-        .collect()
-}
-
 /// Probes the other members until `stop` changes (see the module doc).
 pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
     let net = app.forwarder.network().clone();
@@ -162,7 +152,7 @@ pub async fn run(app: Arc<App>, mut stop: watch::Receiver<bool>) {
             }
             _ = stop.changed() => return,
         }
-        let members = peers(&app);
+        let members = app.peers();
         statuses.retain(|id, _| members.iter().any(|(m, _)| m == id));
         let mut probes = tokio::task::JoinSet::new();
         for (id, node) in members {
