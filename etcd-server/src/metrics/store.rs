@@ -11,7 +11,7 @@
 //! internal keys, which differ from the reference's.
 //! An action never seen has no sample, as in the reference.
 
-use crate::store::stats::{Counter, COUNTERS};
+use crate::store::{Counter, COUNTERS};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;

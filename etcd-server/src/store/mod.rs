@@ -17,7 +17,7 @@ mod node;
 mod ops;
 pub mod path;
 mod snapshot;
-pub mod stats;
+mod stats;
 mod ttl;
 mod view;
 
@@ -37,7 +37,7 @@ mod tests_ttl;
 pub use event::{Command, Event, NoWatchers, Sink};
 pub use history::{History, HISTORY_CAPACITY};
 pub use snapshot::{Frozen, SnapshotError};
-pub use stats::{Counter, Stats};
+pub use stats::{Counter, Stats, COUNTERS};
 
 use crate::error::Error;
 use etcd_client::{Action, ErrorCode, StoreStats};
@@ -113,7 +113,7 @@ impl Store {
 
     /// The counts behind [`Store::stats`] since the process started, and
     /// how many of the gets were recursive (for `/metrics`).
-    pub fn seen_counts(&self) -> ([u64; stats::COUNTERS], u64) {
+    pub fn seen_counts(&self) -> ([u64; COUNTERS], u64) {
         self.stats.seen()
     }
 
